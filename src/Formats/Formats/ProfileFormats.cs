@@ -1,0 +1,177 @@
+using System.IO.Compression;
+
+namespace FlameKit.Formats;
+
+/// <summary>
+/// The one place where formats are registered and detected. Content decides the format (gzip is
+/// unwrapped transparently first); a file name only breaks ties between equally likely readers.
+/// </summary>
+public static class ProfileFormats
+{
+    /// <summary>How many bytes of (decompressed) input detection looks at.</summary>
+    public const int DetectionWindow = 64 * 1024;
+
+    /// <summary>All readers, most specific first.</summary>
+    public static IReadOnlyList<IProfileReader> Readers { get; } =
+    [
+        new Pprof.PprofReader(),
+        new Folded.FoldedReader(),
+    ];
+
+    /// <summary>All writers.</summary>
+    public static IReadOnlyList<IProfileWriter> Writers { get; } =
+    [
+        new Pprof.PprofWriter(),
+        new Folded.FoldedWriter(),
+    ];
+
+    /// <summary>Finds a writer by format name (case-insensitive), or null.</summary>
+    /// <param name="name">Format name, e.g. <c>pprof</c>.</param>
+    public static IProfileWriter? FindWriter(string name) =>
+        Writers.FirstOrDefault(w => string.Equals(w.Format.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Finds a reader by format name (case-insensitive), or null.</summary>
+    /// <param name="name">Format name, e.g. <c>folded</c>.</param>
+    public static IProfileReader? FindReader(string name) =>
+        Readers.FirstOrDefault(r => string.Equals(r.Format.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Picks the reader for some bytes, or null when no reader recognises them.</summary>
+    /// <param name="head">The first bytes of the decompressed input.</param>
+    /// <param name="isComplete">Whether <paramref name="head"/> is the whole input.</param>
+    /// <param name="sourceName">A file name to break ties, or null.</param>
+    public static IProfileReader? Detect(ReadOnlySpan<byte> head, bool isComplete, string? sourceName = null)
+    {
+        IProfileReader? best = null;
+        Detection bestScore = Detection.No;
+        bool bestByName = false;
+        foreach (var r in Readers)
+        {
+            Detection d;
+            try { d = r.Detect(head, isComplete); }
+            catch (Exception) { d = Detection.No; } // Detect must not throw; a buggy one must not break the others.
+            if (d == Detection.No) continue;
+            bool byName = sourceName is not null && r.Format.Extensions.Any(e => sourceName.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+            if (d > bestScore || (d == bestScore && byName && !bestByName))
+            {
+                best = r; bestScore = d; bestByName = byName;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Reads a profile from a stream of any supported format, gzipped or not, detecting the format from
+    /// its content unless <paramref name="formatName"/> names one.
+    /// </summary>
+    /// <param name="input">The raw input (a file or stdin); read to its end, not closed.</param>
+    /// <param name="options">Read options (the source name breaks detection ties).</param>
+    /// <param name="formatName">A format name to skip detection, or null.</param>
+    /// <returns>The profile and the format it was read as.</returns>
+    /// <exception cref="ProfileFormatException">Unrecognised or malformed input.</exception>
+    public static (Profile Profile, ProfileFormat Format) Read(Stream input, ReadOptions? options = null, string? formatName = null)
+    {
+        options ??= ReadOptions.Default;
+        var (stream, head, complete) = Peek(input);
+        IProfileReader? reader;
+        if (formatName is not null)
+        {
+            reader = FindReader(formatName) ?? throw new ArgumentException($"unknown input format \"{formatName}\"; known: {string.Join(", ", Readers.Select(r => r.Format.Name))}");
+        }
+        else
+        {
+            reader = Detect(head, complete, options.SourceName);
+            if (reader is null)
+            {
+                string what = head.Length == 0 ? "the input is empty" : "unrecognized profile format";
+                throw new ProfileFormatException("input", $"{what}; expected one of: {string.Join(", ", Readers.Select(r => r.Format.Description))}", byteOffset: 0);
+            }
+        }
+        try
+        {
+            return (reader.Read(stream, options), reader.Format);
+        }
+        catch (InvalidDataException e)
+        {
+            // Truncated or corrupt gzip surfaces here, from inside whichever reader was pulling bytes.
+            throw new ProfileFormatException(reader.Format.Name, $"corrupt or truncated compressed data ({e.Message})", inner: e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ProfileFormatException(reader.Format.Name, "unexpected end of input", inner: e);
+        }
+    }
+
+    /// <summary>
+    /// Unwraps gzip (by its magic bytes, possibly nested) and buffers the first <see cref="DetectionWindow"/>
+    /// bytes for detection, returning a stream that replays them before the rest.
+    /// </summary>
+    internal static (Stream Stream, byte[] Head, bool Complete) Peek(Stream input)
+    {
+        Stream s = input;
+        for (int depth = 0; ; depth++)
+        {
+            var head = new byte[DetectionWindow];
+            int n = ReadFully(s, head);
+            bool complete = n < head.Length;
+            Array.Resize(ref head, n);
+            Stream replay = new PrefixedStream(head, complete ? Stream.Null : s);
+            if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth < 2)
+            {
+                s = new GZipStream(replay, CompressionMode.Decompress);
+                continue;
+            }
+            return (replay, head, complete);
+        }
+    }
+
+    private static int ReadFully(Stream s, byte[] buffer)
+    {
+        int total = 0;
+        try
+        {
+            while (total < buffer.Length)
+            {
+                int n = s.Read(buffer, total, buffer.Length - total);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProfileFormatException("gzip", $"corrupt compressed data ({e.Message})", byteOffset: total, inner: e);
+        }
+        return total;
+    }
+}
+
+/// <summary>A read-only stream that yields a buffered prefix, then the rest of another stream.</summary>
+internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+{
+    private int _pos;
+    private long _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n;
+        if (_pos < prefix.Length)
+        {
+            n = Math.Min(buffer.Length, prefix.Length - _pos);
+            prefix.AsSpan(_pos, n).CopyTo(buffer);
+            _pos += n;
+        }
+        else n = rest.Read(buffer);
+        _position += n;
+        return n;
+    }
+}

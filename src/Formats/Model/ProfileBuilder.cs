@@ -1,0 +1,385 @@
+using System.Runtime.InteropServices;
+
+namespace FlameKit;
+
+/// <summary>
+/// Builds an immutable <see cref="Profile"/>. Readers feed it strings, functions, locations and stacks,
+/// which it interns as they arrive, then samples. Single-threaded; <see cref="Build"/> may be called once.
+/// </summary>
+/// <example>
+/// <code>
+/// var b = new ProfileBuilder([new SampleType("samples", "count")]);
+/// var stack = b.Push(b.Push(StackId.Empty, b.AddFrame("main")), b.AddFrame("work"));
+/// b.AddSample(stack, [42]);
+/// Profile p = b.Build();
+/// </code>
+/// </example>
+public sealed class ProfileBuilder
+{
+    private readonly SampleType[] _sampleTypes;
+    private readonly List<Mapping> _mappings = [new Mapping(0, 0, 0, "", "")];
+    private readonly Dictionary<Mapping, int> _mappingIndex = new();
+    private readonly List<Function> _functions = [];
+    private readonly Dictionary<Function, int> _functionIndex = new();
+    private readonly List<Location> _locations = [];
+    private readonly Dictionary<Location, int> _locationIndex = new();
+    private readonly Dictionary<(string, string, long), int> _frameIndex = new();
+    private GrowArray<int> _stackLocation = new(64);
+    private GrowArray<int> _stackParent = new(64);
+    private GrowArray<int> _stackDepth = new(64);
+    private readonly Dictionary<long, int> _stackIndex = new();
+    private readonly List<Label[]> _labelSets = [[]];
+    private readonly Dictionary<LabelSetKey, int> _labelSetIndex = new();
+    private readonly List<ThreadInfo> _threads = [];
+    private readonly Dictionary<ThreadInfo, int> _threadIndex = new();
+    private GrowArray<int> _sampleStacks = new(256);
+    private GrowArray<long> _values;
+    private GrowArray<int> _sampleLabels = new(0);
+    private GrowArray<long> _timestamps = new(0);
+    private GrowArray<int> _sampleThreads = new(0);
+    private bool _anyLabels, _anyThreads;
+    private int _timestampedSamples;
+    private bool _built;
+
+    /// <summary>Creates a builder for profiles with the given value columns.</summary>
+    /// <param name="sampleTypes">At least one sample type.</param>
+    /// <exception cref="ArgumentException"><paramref name="sampleTypes"/> is empty.</exception>
+    public ProfileBuilder(IEnumerable<SampleType> sampleTypes)
+    {
+        _sampleTypes = sampleTypes.ToArray();
+        if (_sampleTypes.Length == 0) throw new ArgumentException("a profile needs at least one sample type", nameof(sampleTypes));
+        _values = new GrowArray<long>(256 * _sampleTypes.Length);
+        _stackLocation.Add(-1);
+        _stackParent.Add(0);
+        _stackDepth.Add(0);
+    }
+
+    /// <summary>The string pool; intern names through it so equal strings are shared.</summary>
+    public StringPool Strings { get; } = new();
+
+    /// <summary>The sample types this builder was created with.</summary>
+    public IReadOnlyList<SampleType> SampleTypes => _sampleTypes;
+
+    /// <summary>Name of the default sample type (pprof's <c>default_sample_type</c>), or null for "the last one".</summary>
+    public string? DefaultSampleType { get; set; }
+
+    /// <summary>See <see cref="Profile.PeriodType"/>.</summary>
+    public SampleType? PeriodType { get; set; }
+
+    /// <summary>See <see cref="Profile.Period"/>.</summary>
+    public long Period { get; set; }
+
+    /// <summary>See <see cref="Profile.TimeNanos"/>.</summary>
+    public long TimeNanos { get; set; }
+
+    /// <summary>See <see cref="Profile.DurationNanos"/>.</summary>
+    public long DurationNanos { get; set; }
+
+    /// <summary>See <see cref="Profile.Comments"/>.</summary>
+    public List<string> Comments { get; } = [];
+
+    /// <summary>See <see cref="Profile.DropFrames"/>.</summary>
+    public string DropFrames { get; set; } = "";
+
+    /// <summary>See <see cref="Profile.KeepFrames"/>.</summary>
+    public string KeepFrames { get; set; } = "";
+
+    /// <summary>See <see cref="Profile.Name"/>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Number of samples added so far.</summary>
+    public int SampleCount => _sampleStacks.Count;
+
+    /// <summary>Number of locations interned so far.</summary>
+    public int LocationCount => _locations.Count;
+
+    /// <summary>Number of functions interned so far.</summary>
+    public int FunctionCount => _functions.Count;
+
+    /// <summary>Interns a mapping.</summary>
+    /// <param name="mapping">The mapping; its strings are interned.</param>
+    public MappingId AddMapping(Mapping mapping)
+    {
+        mapping = mapping with { File = Strings.Intern(mapping.File), BuildId = Strings.Intern(mapping.BuildId) };
+        if (_mappingIndex.TryGetValue(mapping, out int i)) return new(i);
+        i = _mappings.Count;
+        _mappings.Add(mapping);
+        _mappingIndex.Add(mapping, i);
+        return new(i);
+    }
+
+    /// <summary>Interns a function.</summary>
+    /// <param name="name">Display name.</param>
+    /// <param name="systemName">System (mangled) name, or "".</param>
+    /// <param name="file">Source file, or "".</param>
+    /// <param name="startLine">First line, or 0.</param>
+    public FunctionId AddFunction(string name, string systemName = "", string file = "", long startLine = 0)
+    {
+        var f = new Function(Strings.Intern(name), Strings.Intern(systemName), Strings.Intern(file), startLine);
+        if (_functionIndex.TryGetValue(f, out int i)) return new(i);
+        i = _functions.Count;
+        _functions.Add(f);
+        _functionIndex.Add(f, i);
+        return new(i);
+    }
+
+    /// <summary>Interns a location.</summary>
+    /// <param name="address">Instruction address, or 0.</param>
+    /// <param name="mapping">Its mapping, or <see cref="MappingId.None"/>.</param>
+    /// <param name="lines">Lines, innermost first (profile.proto order); empty when unsymbolized.</param>
+    /// <param name="isFolded">pprof's <c>is_folded</c>.</param>
+    public LocationId AddLocation(ulong address, MappingId mapping, ReadOnlySpan<Line> lines, bool isFolded = false)
+    {
+        var loc = new Location(address, mapping, lines.ToArray(), isFolded);
+        if (_locationIndex.TryGetValue(loc, out int i)) return new(i);
+        i = _locations.Count;
+        _locations.Add(loc);
+        _locationIndex.Add(loc, i);
+        return new(i);
+    }
+
+    /// <summary>
+    /// Interns a plain frame: a location with no address holding a single line of a function with this name.
+    /// This is how name-only formats (folded stacks, speedscope) describe frames.
+    /// </summary>
+    /// <param name="name">Function name.</param>
+    /// <param name="file">Source file, or "".</param>
+    /// <param name="line">Line number, or 0.</param>
+    public LocationId AddFrame(string name, string file = "", long line = 0)
+    {
+        if (_frameIndex.TryGetValue((name, file, line), out int i)) return new(i);
+        var fn = AddFunction(name, "", file);
+        var loc = AddLocation(0, MappingId.None, [new Line(fn, line)]);
+        _frameIndex.Add((Strings.Intern(name), Strings.Intern(file), line), loc.Index);
+        return loc;
+    }
+
+    /// <summary>Interns the stack <paramref name="parent"/> extended by one callee location.</summary>
+    /// <param name="parent">The caller's stack (<see cref="StackId.Empty"/> at the root).</param>
+    /// <param name="callee">The location called from <paramref name="parent"/>'s leaf.</param>
+    /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
+    public StackId Push(StackId parent, LocationId callee)
+    {
+        long key = ((long)parent.Index << 32) | (uint)callee.Index;
+        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stackIndex, key, out bool exists);
+        if (exists) return new(slot);
+        int id = _stackLocation.Count;
+        _stackLocation.Add(callee.Index);
+        _stackParent.Add(parent.Index);
+        _stackDepth.Add(_stackDepth[parent.Index] + 1);
+        slot = id;
+        return new(id);
+    }
+
+    /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
+    /// <param name="leafFirst">Locations, leaf (callee) first.</param>
+    public StackId StackFromLeafFirst(ReadOnlySpan<LocationId> leafFirst)
+    {
+        var s = StackId.Empty;
+        for (int i = leafFirst.Length - 1; i >= 0; i--) s = Push(s, leafFirst[i]);
+        return s;
+    }
+
+    /// <summary>Interns a stack given root first.</summary>
+    /// <param name="rootFirst">Locations, root (outermost caller) first.</param>
+    public StackId StackFromRootFirst(ReadOnlySpan<LocationId> rootFirst)
+    {
+        var s = StackId.Empty;
+        foreach (var l in rootFirst) s = Push(s, l);
+        return s;
+    }
+
+    /// <summary>Interns a set of labels (order is kept).</summary>
+    /// <param name="labels">The labels; an empty span gives <see cref="LabelSetId.Empty"/>.</param>
+    public LabelSetId AddLabelSet(ReadOnlySpan<Label> labels)
+    {
+        if (labels.IsEmpty) return LabelSetId.Empty;
+        var arr = new Label[labels.Length];
+        for (int j = 0; j < labels.Length; j++)
+        {
+            var l = labels[j];
+            arr[j] = new Label(Strings.Intern(l.Key), l.Str is null ? null : Strings.Intern(l.Str), l.Num, l.NumUnit is null ? null : Strings.Intern(l.NumUnit));
+        }
+        var key = new LabelSetKey(arr);
+        if (_labelSetIndex.TryGetValue(key, out int i)) return new(i);
+        i = _labelSets.Count;
+        _labelSets.Add(arr);
+        _labelSetIndex.Add(key, i);
+        return new(i);
+    }
+
+    /// <summary>Interns a thread.</summary>
+    /// <param name="thread">Thread identity.</param>
+    public ThreadIndex AddThread(ThreadInfo thread)
+    {
+        if (_threadIndex.TryGetValue(thread, out int i)) return new(i);
+        i = _threads.Count;
+        _threads.Add(thread);
+        _threadIndex.Add(thread, i);
+        return new(i);
+    }
+
+    /// <summary>Adds a sample.</summary>
+    /// <param name="stack">Its leaf-most stack node.</param>
+    /// <param name="values">One value per sample type.</param>
+    /// <param name="labels">Its labels.</param>
+    /// <param name="thread">Its thread, or <see cref="ThreadIndex.None"/> (the default).</param>
+    /// <exception cref="ArgumentException">The number of values differs from the number of sample types.</exception>
+    public void AddSample(StackId stack, ReadOnlySpan<long> values, LabelSetId labels = default, ThreadIndex? thread = null)
+    {
+        AddSampleCore(stack, values, labels, thread ?? ThreadIndex.None);
+    }
+
+    /// <summary>Adds a timestamped sample. Either every sample of a profile has a timestamp or none has.</summary>
+    /// <param name="stack">Its leaf-most stack node.</param>
+    /// <param name="values">One value per sample type.</param>
+    /// <param name="timestampNanos">When it was taken, in nanoseconds (see <see cref="Profile.SampleTimestamp"/>).</param>
+    /// <param name="thread">Its thread.</param>
+    /// <param name="labels">Its labels.</param>
+    public void AddSample(StackId stack, ReadOnlySpan<long> values, long timestampNanos, ThreadIndex thread, LabelSetId labels = default)
+    {
+        int n = _sampleStacks.Count;
+        AddSampleCore(stack, values, labels, thread);
+        if (_timestamps.Count < n) _timestamps.PadTo(n);
+        _timestamps.Add(timestampNanos);
+        _timestampedSamples++;
+    }
+
+    private void AddSampleCore(StackId stack, ReadOnlySpan<long> values, LabelSetId labels, ThreadIndex thread)
+    {
+        if (values.Length != _sampleTypes.Length)
+            throw new ArgumentException($"sample has {values.Length} values but the profile has {_sampleTypes.Length} sample types", nameof(values));
+        if ((uint)stack.Index >= (uint)_stackLocation.Count) throw new ArgumentOutOfRangeException(nameof(stack));
+        int n = _sampleStacks.Count;
+        _sampleStacks.Add(stack.Index);
+        _values.AddRange(values);
+        if (labels.Index != 0 || _anyLabels)
+        {
+            if (!_anyLabels) { _anyLabels = true; _sampleLabels.PadTo(n); }
+            _sampleLabels.Add(labels.Index);
+        }
+        if (!thread.IsNone || _anyThreads)
+        {
+            if (!_anyThreads) { _anyThreads = true; _sampleThreads.PadTo(n, -1); }
+            _sampleThreads.Add(thread.Index);
+        }
+    }
+
+    /// <summary>Freezes everything into an immutable <see cref="Profile"/>.</summary>
+    /// <exception cref="InvalidOperationException">Called twice, or only some samples have timestamps.</exception>
+    public Profile Build()
+    {
+        if (_built) throw new InvalidOperationException("Build was already called");
+        _built = true;
+        int n = _sampleStacks.Count;
+        if (_timestampedSamples != 0 && _timestampedSamples != n)
+            throw new InvalidOperationException($"{_timestampedSamples} of {n} samples have timestamps; either all or none must");
+        int dflt = _sampleTypes.Length - 1;
+        if (!string.IsNullOrEmpty(DefaultSampleType))
+        {
+            int i = Array.FindIndex(_sampleTypes, t => t.Type == DefaultSampleType);
+            if (i >= 0) dflt = i;
+        }
+        if (_anyLabels) _sampleLabels.PadTo(n);
+        if (_anyThreads) _sampleThreads.PadTo(n, -1);
+        var snap = new Snapshot
+        {
+            SampleTypes = _sampleTypes,
+            DefaultSampleTypeIndex = dflt,
+            PeriodType = PeriodType,
+            Period = Period,
+            TimeNanos = TimeNanos,
+            DurationNanos = DurationNanos,
+            Comments = Comments.ToArray(),
+            DropFrames = DropFrames,
+            KeepFrames = KeepFrames,
+            Name = Name,
+            Mappings = _mappings.ToArray(),
+            Functions = _functions.ToArray(),
+            Locations = _locations.ToArray(),
+            StackLocation = _stackLocation.ToArray(),
+            StackParent = _stackParent.ToArray(),
+            StackDepth = _stackDepth.ToArray(),
+            LabelSets = _labelSets.ToArray(),
+            Threads = _threads.ToArray(),
+            SampleStacks = _sampleStacks.ToArray(),
+            Values = _values.ToArray(),
+            SampleLabels = _anyLabels ? _sampleLabels.ToArray() : null,
+            Timestamps = _timestampedSamples != 0 ? _timestamps.ToArray() : null,
+            SampleThreads = _anyThreads ? _sampleThreads.ToArray() : null,
+            SampleCount = n,
+        };
+        return new Profile(snap);
+    }
+
+    internal sealed class Snapshot
+    {
+        public required SampleType[] SampleTypes;
+        public int DefaultSampleTypeIndex;
+        public SampleType? PeriodType;
+        public long Period, TimeNanos, DurationNanos;
+        public required string[] Comments;
+        public required string DropFrames, KeepFrames, Name;
+        public required Mapping[] Mappings;
+        public required Function[] Functions;
+        public required Location[] Locations;
+        public required int[] StackLocation, StackParent, StackDepth;
+        public required Label[][] LabelSets;
+        public required ThreadInfo[] Threads;
+        public required int[] SampleStacks;
+        public required long[] Values;
+        public int[]? SampleLabels;
+        public long[]? Timestamps;
+        public int[]? SampleThreads;
+        public int SampleCount;
+    }
+
+    private readonly struct LabelSetKey(Label[] labels) : IEquatable<LabelSetKey>
+    {
+        private readonly Label[] _labels = labels;
+        public bool Equals(LabelSetKey other) => ((ReadOnlySpan<Label>)_labels).SequenceEqual(other._labels);
+        public override bool Equals(object? obj) => obj is LabelSetKey k && Equals(k);
+        public override int GetHashCode()
+        {
+            var h = new HashCode();
+            foreach (var l in _labels) h.Add(l);
+            return h.ToHashCode();
+        }
+    }
+}
+
+/// <summary>A minimal growable array (a List without bounds checks on the hot path and with padding).</summary>
+internal struct GrowArray<T>(int capacity)
+{
+    private T[] _items = capacity == 0 ? [] : new T[capacity];
+    private int _count;
+
+    public readonly int Count => _count;
+    public readonly T this[int i] => _items[i];
+
+    public void Add(T item)
+    {
+        if (_count == _items.Length) Grow(_count + 1);
+        _items[_count++] = item;
+    }
+
+    public void AddRange(ReadOnlySpan<T> items)
+    {
+        if (_count + items.Length > _items.Length) Grow(_count + items.Length);
+        items.CopyTo(_items.AsSpan(_count));
+        _count += items.Length;
+    }
+
+    public void PadTo(int count, T value = default!)
+    {
+        while (_count < count) Add(value);
+    }
+
+    private void Grow(int min)
+    {
+        int cap = Math.Max(min, Math.Max(16, _items.Length * 2));
+        Array.Resize(ref _items, cap);
+    }
+
+    public readonly T[] ToArray() => _items.AsSpan(0, _count).ToArray();
+}
