@@ -82,7 +82,7 @@ public static class ProfileFormats
             reader = Detect(head, complete, options.SourceName);
             if (reader is null)
             {
-                string what = head.Length == 0 ? "the input is empty" : "unrecognized profile format";
+                string what = head.AsSpan().TrimStart(" \t\r\n"u8).IsEmpty && complete ? "the input is empty" : "unrecognized profile format";
                 throw new ProfileFormatException("input", $"{what}; expected one of: {string.Join(", ", Readers.Select(r => r.Format.Description))}", byteOffset: 0);
             }
         }

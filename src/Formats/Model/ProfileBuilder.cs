@@ -16,7 +16,7 @@ namespace FlameKit;
 /// </example>
 public sealed class ProfileBuilder
 {
-    private readonly SampleType[] _sampleTypes;
+    private SampleType[] _sampleTypes;
     private readonly List<Mapping> _mappings = [new Mapping(0, 0, 0, "", "")];
     private readonly Dictionary<Mapping, int> _mappingIndex = new();
     private readonly List<Function> _functions = [];
@@ -95,6 +95,18 @@ public sealed class ProfileBuilder
 
     /// <summary>Number of functions interned so far.</summary>
     public int FunctionCount => _functions.Count;
+
+    /// <summary>
+    /// Replaces the sample types before any sample was added: for readers that learn the value columns
+    /// (or their decimal scaling) only at the end of the input.
+    /// </summary>
+    /// <param name="sampleTypes">The new sample types.</param>
+    internal void SetSampleTypes(SampleType[] sampleTypes)
+    {
+        if (_sampleStacks.Count != 0) throw new InvalidOperationException("sample types can only change before samples are added");
+        if (sampleTypes.Length == 0) throw new ArgumentException("a profile needs at least one sample type", nameof(sampleTypes));
+        _sampleTypes = sampleTypes;
+    }
 
     /// <summary>Interns a mapping.</summary>
     /// <param name="mapping">The mapping; its strings are interned.</param>

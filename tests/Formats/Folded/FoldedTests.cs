@@ -1,0 +1,125 @@
+using System.Text;
+using FlameKit.Formats;
+using FlameKit.Formats.Folded;
+
+namespace FlameKit.Tests.Formats.Folded;
+
+public class FoldedReaderTests
+{
+    internal static Profile ReadText(string text, List<string>? diagnostics = null)
+    {
+        var opts = new ReadOptions { Diagnostics = d => diagnostics?.Add(d.Message) };
+        return ProfileFormats.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), opts).Profile;
+    }
+
+    internal static string WriteFolded(Profile p, WriteOptions? options = null)
+    {
+        var ms = new MemoryStream();
+        new FoldedWriter().Write(p, ms, options ?? WriteOptions.Default);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    [Fact]
+    public void ReadsAndMergesIdenticalStacks()
+    {
+        var p = ReadText("a;b;c 3\na;b 2\na;b;c 4\n");
+        Assert.Equal(3, p.SampleCount); // one sample per line, input order kept
+        Assert.Equal(9, p.Total(0));
+        Assert.Equal("a;b 2\na;b;c 7\n", WriteFolded(p));
+    }
+
+    [Fact]
+    public void AcceptsCrlfBlankLinesAndBom()
+    {
+        var p = ReadText("\uFEFFmain;x 1\r\n\r\nmain;y 2\r\n");
+        Assert.Equal(3, p.Total(0));
+        Assert.Equal("main;x 1\nmain;y 2\n", WriteFolded(p));
+    }
+
+    [Fact]
+    public void FractionalCountsAreKeptExactly()
+    {
+        var p = ProfileFormats.Read(File.OpenRead(Fixtures.Path("folded/edge-fractional.folded"))).Profile;
+        Assert.Equal(3, p.SampleTypes[0].DecimalPlaces);
+        Assert.Equal(17208, p.Total(0)); // 1.5 + 2.25 + 0.125 + 10.0 + 3.333 = 17.208
+        Assert.Equal("main 10\nmain;a;b 1.5\nmain;a;c 2.25\nmain;d 0.125\nother;x 3.333\n", WriteFolded(p));
+    }
+
+    [Fact]
+    public void InvalidLinesAreSkippedAndReported()
+    {
+        var diags = new List<string>();
+        var p = ProfileFormats.Read(File.OpenRead(Fixtures.Path("folded/edge-unsorted.folded")), new ReadOptions { Diagnostics = d => diags.Add(d.Message) }).Profile;
+        // flamegraph.pl says "Ignored 3 lines" for this file because it counts the blank line; blank lines are fine here.
+        Assert.Single(diags);
+        Assert.StartsWith("ignored 2 lines with invalid format", diags[0]);
+        Assert.Contains("main;run;io;read ", WriteFolded(p));
+    }
+
+    [Fact]
+    public void DifferentialLinesGiveBeforeAndAfter()
+    {
+        var p = ProfileFormats.Read(File.OpenRead(Fixtures.Path("folded/edge.diff.folded"))).Profile;
+        Assert.Equal(["before", "after"], p.SampleTypes.Select(t => t.Type));
+        Assert.Equal(165, p.Total(0));
+        Assert.Equal(192, p.Total(1));
+        Assert.Equal(1, p.DefaultSampleTypeIndex); // widths come from the second count, as in flamegraph.pl
+        string round = WriteFolded(p);
+        Assert.Contains("main;run;parse;tokenize 50 20\n", round);
+        Assert.Contains("main;run;new_path 0 12\n", round);
+        Assert.Equal("main;gc 25\nmain;run;eval;alloc 60\nmain;run;eval;lookup 40\nmain;run;new_path 12\nmain;run;parse;build_ast 35\nmain;run;parse;tokenize 20\n",
+            WriteFolded(p, new WriteOptions { SampleType = "after" }));
+    }
+
+    [Fact]
+    public void NamesWithSpacesAndUnicodeSurvive()
+    {
+        var p = ProfileFormats.Read(File.OpenRead(Fixtures.Path("folded/edge-xml-escape.folded"))).Profile;
+        string text = WriteFolded(p);
+        Assert.Contains("main;name with spaces;and  double  spaces 7\n", text);
+        Assert.Contains("main;Ünïcødé_函数;λ→x 25\n", text);
+        Assert.Contains("main;parse<T>(std::vector<int>&);a&b 't' 12\n", text);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n")]
+    public void EmptyInputIsAnError(string text)
+    {
+        var e = Assert.Throws<ProfileFormatException>(() => ReadText(text));
+        Assert.Contains("empty", e.Message);
+    }
+
+    [Fact]
+    public void ForcedFoldedWithNoValidLineNamesTheLine()
+    {
+        var e = Assert.Throws<ProfileFormatException>(() =>
+            ProfileFormats.Read(new MemoryStream("\nnot a stack\nneither\n"u8.ToArray()), null, "folded"));
+        Assert.Equal(2, e.LineNumber);
+        Assert.Contains("expected", e.Message);
+    }
+
+    [Fact]
+    public void GarbageIsNotDetectedAsFolded()
+    {
+        Assert.Throws<ProfileFormatException>(() => ReadText("hello world\nthis is prose, not a profile.\n"));
+        Assert.Equal(Detection.No, new FoldedReader().Detect("{\"traceEvents\": []}"u8, true));
+        Assert.Equal(Detection.Maybe, new FoldedReader().Detect("a;b 1\n"u8, true));
+    }
+
+    [Fact]
+    public void LargeRealFileRoundTripsExactly()
+    {
+        // stackcollapse-perf.pl output is already sorted and merged, so a round trip is the identity.
+        string original = File.ReadAllText(Fixtures.Path("folded/node-workload.collapsed-all.folded"));
+        var p = ReadText(original);
+        Assert.Equal(original, WriteFolded(p));
+    }
+
+    [Fact]
+    public void SortIsBytewiseLikeStackcollapse()
+    {
+        var p = ReadText("b 1\na;b 1\na 1\nA 1\na-b 1\n");
+        Assert.Equal("A 1\na 1\na-b 1\na;b 1\nb 1\n", WriteFolded(p));
+    }
+}
