@@ -70,7 +70,8 @@ public sealed class FoldedWriter : IProfileWriter
         var bytes = arena.WrittenMemory;
         var order = spans.ToArray();
         Array.Sort(order, (a, b) => bytes.Span.Slice(a.Start, a.Length).SequenceCompareTo(bytes.Span.Slice(b.Start, b.Length)));
-        using var buffered = new BufferedStream(output, 1 << 16);
+        // Not disposed: disposing a BufferedStream would close the caller's stream.
+        var buffered = new BufferedStream(output, 1 << 16);
         foreach (var (start, length) in order)
         {
             buffered.Write(bytes.Span.Slice(start, length));

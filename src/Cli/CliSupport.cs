@@ -1,0 +1,24 @@
+using FlameKit.Formats;
+
+namespace FlameKit.Cli;
+
+/// <summary>Small helpers shared by commands.</summary>
+internal static class CliSupport
+{
+    /// <summary>Resolves <c>--sample-index</c>, turning a bad value into a usage error that lists the valid ones.</summary>
+    public static int ResolveSampleType(Profile profile, string? nameOrIndex)
+    {
+        try { return profile.ResolveSampleType(nameOrIndex); }
+        catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+    }
+
+    /// <summary>
+    /// Formats that show frames by name (folded, SVG) honour pprof's drop_frames/keep_frames; formats that
+    /// can store those expressions (pprof) keep the profile untouched.
+    /// </summary>
+    public static Profile PrepareForNameOnlyOutput(Profile profile, IProfileWriter writer) =>
+        writer.Format.Name == "pprof" ? profile : PruneDropFrames(profile);
+
+    /// <summary>Applies drop_frames/keep_frames (pprof's Prune) when the profile has them.</summary>
+    public static Profile PruneDropFrames(Profile profile) => profile; // wired to ProfileTransforms.PruneDropFrames when it lands
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using FlameKit.Formats;
+
+namespace FlameKit.Cli.Commands;
+
+/// <summary><c>flamekit convert</c>: read any format, write another.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = CommonOptions.Input();
+        var output = CommonOptions.Output();
+        var from = CommonOptions.From();
+        var sampleIndex = CommonOptions.SampleIndex();
+        var to = new Option<string>("--to", "-t")
+        {
+            Description = "Output format: " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
+            HelpName = "FORMAT",
+            Required = true,
+        };
+        var lines = new Option<bool>("--lines") { Description = "Folded output: name frames 'function file:line' instead of by function" };
+        var cmd = new Command("convert", """
+            Convert a profile to another format.
+
+            Examples:
+              flamekit convert cpu.pb.gz --to folded > cpu.folded
+              flamekit convert heap.pb.gz --to folded --sample-index inuse_space
+              flamekit convert cpu.pb.gz --to folded --lines
+              cat stacks.folded | flamekit convert - --to pprof -o stacks.pb.gz
+            """)
+        {
+            input, to, output, from, sampleIndex, lines,
+        };
+        cmd.SetAction(parse =>
+        {
+            string target = parse.GetValue(to)!;
+            var writer = ProfileFormats.FindWriter(target)
+                ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from));
+            string? si = parse.GetValue(sampleIndex);
+            if (si is not null) CliSupport.ResolveSampleType(profile, si);
+            var options = new WriteOptions
+            {
+                SampleType = si,
+                Granularity = parse.GetValue(lines) ? FrameGranularity.Lines : FrameGranularity.Functions,
+                Diagnostics = d => console.Warn(d.Message),
+            };
+            profile = CliSupport.PrepareForNameOnlyOutput(profile, writer);
+            CliIO.WriteOutput(console, parse.GetValue(output), s => writer.Write(profile, s, options));
+            return 0;
+        });
+        return cmd;
+    }
+}
