@@ -42,7 +42,10 @@ internal static class CliIO
         try
         {
             var opts = new ReadOptions { SourceName = name == "<stdin>" ? null : name, Diagnostics = d => console.Warn($"{name}: {d.Message}") };
-            return ProfileFormats.Read(input, opts, format);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var result = ProfileFormats.Read(input, opts, format);
+            Timing.Report(console, $"read {name} as {result.Format.Name}", sw);
+            return result;
         }
         catch (ProfileFormatException e) { throw CliException.Input($"{name}: {e.Message}"); }
         catch (ArgumentException e) { throw CliException.Usage(e.Message); }
@@ -59,7 +62,9 @@ internal static class CliIO
         if (string.IsNullOrEmpty(path) || path == "-")
         {
             using var spill = new SpillStream();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             write(spill);
+            Timing.Report(console, "write", sw);
             spill.CopyTo(console.StdOut);
             console.StdOut.Flush();
             return;
@@ -131,5 +136,16 @@ internal sealed class SpillStream : Stream
     {
         if (disposing) { _file?.Dispose(); _memory?.Dispose(); }
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>Phase timings on stderr when FLAMEKIT_TIMING=1 (for benchmarking and bug reports).</summary>
+internal static class Timing
+{
+    private static readonly bool s_enabled = Environment.GetEnvironmentVariable("FLAMEKIT_TIMING") == "1";
+
+    public static void Report(CliConsole console, string phase, System.Diagnostics.Stopwatch sw)
+    {
+        if (s_enabled) console.StdErr.WriteLine($"flamekit: timing: {phase}: {sw.Elapsed.TotalMilliseconds:F1} ms (GC heap {GC.GetTotalMemory(false) >> 20} MB)");
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace FlameKit.Formats.Internal;
 
 /// <summary>
@@ -15,6 +16,7 @@ internal sealed class Utf8LineReader(Stream input, int bufferSize = 1 << 20)
     /// <summary>Bytes consumed before the current buffer start (for byte offsets in messages).</summary>
     public long Position => _consumed + _start;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public bool TryReadLine(out ReadOnlySpan<byte> line, out long lineNumber)
     {
         while (true)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -78,6 +79,7 @@ public sealed class FrameTrie
     /// <summary>Sums one value column per node (self values: only the node a sample ends at).</summary>
     /// <param name="profile">The profile this trie was built from.</param>
     /// <param name="sampleType">Index into <see cref="Profile.SampleTypes"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public long[] SelfValues(Profile profile, int sampleType)
     {
         var self = new long[Count];
@@ -89,6 +91,7 @@ public sealed class FrameTrie
     /// <summary>Builds the display-frame trie of <paramref name="profile"/>.</summary>
     /// <param name="profile">The profile.</param>
     /// <param name="options">Naming options; null for defaults.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public static FrameTrie Build(Profile profile, FrameTrieOptions? options = null)
     {
         options ??= new FrameTrieOptions();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FlameKit.Formats.Internal;
 
@@ -60,6 +61,7 @@ public sealed class FoldedReader : IProfileReader
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public Profile Read(Stream input, ReadOptions options)
     {
         var state = new ParseState();
@@ -90,6 +92,7 @@ public sealed class FoldedReader : IProfileReader
         private int _maxDecimals;
         private long _ignored, _firstIgnored;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
         public void AddLine(ReadOnlySpan<byte> line, long lineNo)
         {
             line = TrimEnd(line);
@@ -121,6 +124,7 @@ public sealed class FoldedReader : IProfileReader
             if (_differential) _before.Add(diff ? Rescale(before, beforeDecimals, d) : Rescale(value, decimals, d));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
         private int InternStack(ReadOnlySpan<byte> stack)
         {
             var h = StackHash.Hash(stack);
@@ -201,6 +205,7 @@ public sealed class FoldedReader : IProfileReader
     /// Parses a trailing <c>\d+(\.\d*)?</c> preceded by whitespace. <paramref name="start"/> is the index of
     /// the number's first digit (the whitespace is at <c>start - 1</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     internal static bool TryParseCount(ReadOnlySpan<byte> line, out int start, out long value, out int decimals)
     {
         start = 0; value = 0; decimals = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -23,6 +24,7 @@ public sealed class FoldedWriter : IProfileWriter
     public ProfileFormat Format => FoldedReader.FoldedFormat;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public void Write(Profile profile, Stream output, WriteOptions options)
     {
         bool diff = options.SampleType is null && IsDifferential(profile);
