@@ -83,7 +83,7 @@ public sealed class FoldedReader : IProfileReader
     {
         private readonly ProfileBuilder _b = new([new SampleType("samples", "count")]);
         private readonly Dictionary<UInt128, int> _stackByHash = new();
-        private readonly Dictionary<string, int> _frameByName = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+        private readonly Utf8KeyTable _frameByName = new();
         private GrowArray<int> _stacks = new(1024);
         private GrowArray<long> _after = new(1024);
         private GrowArray<long> _before = new(0);
@@ -146,10 +146,10 @@ public sealed class FoldedReader : IProfileReader
 
         private int InternFrame(ReadOnlySpan<byte> frame)
         {
-            string name = _b.Strings.InternUtf8(frame);
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_frameByName, name, out bool exists);
-            if (!exists) slot = _b.AddFrame(name).Index;
-            return slot;
+            if (_frameByName.TryGetValue(frame, out int id, out ulong hash)) return id;
+            id = _b.AddFrame(_b.Strings.InternUtf8(frame)).Index;
+            _frameByName.Add(frame, hash, id);
+            return id;
         }
 
         public Profile Finish(ReadOptions options)
