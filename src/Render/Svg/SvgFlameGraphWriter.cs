@@ -48,6 +48,7 @@ public static class SvgFlameGraphWriter
         var (bg1, bg2) = Palettes.Background(options.Palette, options.BgColors);
 
         WriteHead(w, width, height);
+        w.Raw("<!-- NOTES: ").Esc(CommentSafe(options.Notes)).Raw(" -->\n");
         w.Raw("<defs>\n\t<linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\" >\n\t\t<stop stop-color=\"").Esc(bg1)
          .Raw("\" offset=\"5%\" />\n\t\t<stop stop-color=\"").Esc(bg2).Raw("\" offset=\"95%\" />\n\t</linearGradient>\n</defs>\n");
         w.Raw("<style type=\"text/css\">\n\ttext { font-family:").Esc(CssSafe(options.FontType)).Raw("; font-size:").Num(fontSize).Raw("px; fill:rgb(0,0,0); }\n")
@@ -188,6 +189,13 @@ public static class SvgFlameGraphWriter
         if (n >= 4 && name[n - 4] == '_' && name[n - 3] == '[' && name[n - 1] == ']' && name[n - 2] is 'k' or 'w' or 'i' or 'j')
             return name.AsSpan(0, n - 4);
         return name;
+    }
+
+    /// <summary>"--" may not appear in an XML comment (nor a trailing "-").</summary>
+    private static string CommentSafe(string s)
+    {
+        while (s.Contains("--", StringComparison.Ordinal)) s = s.Replace("--", "- -", StringComparison.Ordinal);
+        return s.EndsWith('-') ? s + " " : s;
     }
 
     private static string CssSafe(string font) => font.Replace(";", "", StringComparison.Ordinal).Replace("}", "", StringComparison.Ordinal);
