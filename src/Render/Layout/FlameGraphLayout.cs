@@ -126,8 +126,7 @@ public sealed class FlameGraphLayout
             throw new ArgumentException("a differential flame graph needs sample types named \"before\" and \"after\"");
         int ti = diff ? after : profile.ResolveSampleType(options.SampleType);
 
-        var trie = FrameTrie.Build(profile);
-        var tree = Tree.Build(profile, trie, options.Reverse);
+        var tree = (options.Reverse ? null : Tree.FromStacks(profile)) ?? Tree.Build(profile, FrameTrie.Build(profile), options.Reverse);
 
         long maxDelta = 0;
         if (diff)
@@ -159,6 +158,38 @@ public sealed class FlameGraphLayout
         public required Func<StackId, int> NodeOf;
 
         public int Count => Parent.Length;
+
+        /// <summary>
+        /// Fast path: when every location is one line and no two locations share a display name (folded
+        /// input, for example), the profile's stack trie already is the display trie, so no merging is needed.
+        /// </summary>
+        public static Tree? FromStacks(Profile profile)
+        {
+            var locations = profile.Locations;
+            var nameOfLoc = new int[locations.Length];
+            var index = new Dictionary<string, int>(StringComparer.Ordinal) { [""] = 0 };
+            var names = new List<string> { "" };
+            for (int l = 0; l < locations.Length; l++)
+            {
+                var loc = locations[l];
+                if (loc.Lines.Length != 1) return null;
+                string name = FrameTrie.DisplayName(profile, loc, loc.Lines[0], FrameGranularity.Functions);
+                if (!index.TryAdd(name, names.Count)) return null;
+                nameOfLoc[l] = names.Count;
+                names.Add(name);
+            }
+            int n = profile.StackCount;
+            var parent = new int[n];
+            var nameId = new int[n];
+            parent[0] = -1;
+            for (int s = 1; s < n; s++)
+            {
+                var sid = new StackId(s);
+                parent[s] = profile.StackParent(sid).Index;
+                nameId[s] = nameOfLoc[profile.StackLocation(sid).Index];
+            }
+            return new Tree { Parent = parent, NameId = nameId, Names = names.ToArray(), NodeOf = s => s.Index };
+        }
 
         public static Tree Build(Profile profile, FrameTrie trie, bool reverse)
         {
