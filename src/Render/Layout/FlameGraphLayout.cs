@@ -9,6 +9,12 @@ public enum FrameOrder
     /// Alphabetical, as flamegraph.pl (which sorts whole folded lines bytewise): siblings are ordered by
     /// <c>name + ";"</c> compared ordinally, and a frame's self value comes before its children.
     /// </summary>
+    /// <remarks>
+    /// Residual difference: flamegraph.pl sorts whole lines, so a sibling whose name extends another's with a
+    /// character below ';' (space, digits, '-', '.', ':' …; e.g. "run" and "run2") is placed between the
+    /// shorter frame's self part and its children, splitting that frame in two. FlameKit keeps every
+    /// frame merged by name (one rectangle per name under a parent) and puts "run" wholly before "run2".
+    /// </remarks>
     Alphabetical,
     /// <summary>
     /// Sample order (by timestamp when the profile has timestamps): consecutive samples that share a stack
@@ -51,7 +57,10 @@ public sealed record LayoutOptions
 /// <param name="Self">Value of samples ending in this frame.</param>
 /// <param name="Parent">Index of the parent frame in <see cref="FlameGraphLayout.Frames"/>; -1 for the root.</param>
 /// <param name="Delta">Differential only: after − before of the whole frame (including children); else 0.</param>
-/// <param name="SelfDelta">Differential only: after − before of samples ending in this frame (what flamegraph.pl colours by); else 0.</param>
+/// <param name="SelfDelta">
+/// Differential only: after − before of samples ending in this frame; else 0. flamegraph.pl colours and labels
+/// frames by this self delta (its delta is only added at each line's leaf frame), not by <paramref name="Delta"/>.
+/// </param>
 public readonly record struct FrameRect(int NameId, int Depth, long Start, long Width, long Self, int Parent, long Delta, long SelfDelta);
 
 /// <summary>
