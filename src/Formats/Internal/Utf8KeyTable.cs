@@ -38,7 +38,7 @@ internal sealed class Utf8KeyTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(ReadOnlySpan<byte> key, out int value, out ulong hash)
     {
-        hash = (ulong)StackHash.Hash(key);
+        hash = StackHash.Hash64(key);
         int mask = _slots.Length - 1;
         int i = (int)hash & mask;
         while (true)

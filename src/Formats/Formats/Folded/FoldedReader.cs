@@ -82,7 +82,7 @@ public sealed class FoldedReader : IProfileReader
     private sealed class ParseState
     {
         private readonly ProfileBuilder _b = new([new SampleType("samples", "count")]);
-        private readonly Dictionary<UInt128, int> _stackByHash = new();
+        private readonly Hash128Map _stackByHash = new();
         private readonly Utf8KeyTable _frameByName = new();
         private GrowArray<int> _stacks = new(1024);
         private GrowArray<long> _after = new(1024);
@@ -128,8 +128,7 @@ public sealed class FoldedReader : IProfileReader
         private int InternStack(ReadOnlySpan<byte> stack)
         {
             var h = StackHash.Hash(stack);
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stackByHash, h, out bool exists);
-            if (exists) return slot;
+            if (_stackByHash.TryGetValue(h, out int known)) return known;
             // Perl's split drops trailing empty fields; keep leading and inner empty frames as flamegraph.pl does.
             while (!stack.IsEmpty && stack[^1] == (byte)';') stack = stack[..^1];
             var s = StackId.Empty;
@@ -140,7 +139,7 @@ public sealed class FoldedReader : IProfileReader
                 stack = semi < 0 ? default : stack[(semi + 1)..];
                 s = _b.Push(s, new LocationId(InternFrame(frame)));
             }
-            slot = s.Index;
+            _stackByHash.Add(h, s.Index);
             return s.Index;
         }
 
