@@ -58,7 +58,7 @@ public sealed class ChromeTraceReader : IProfileReader
     }
 
     /// <summary>One open or close of a frame on a thread, in nanoseconds.</summary>
-    private readonly record struct Rec(long Time, int Rank, long Tie, int Frame, bool Open);
+    private readonly record struct Rec(long Time, int Rank, long Tie, long Tie2, int Frame, bool Open);
 
     private sealed class ThreadState(long pid, long tid)
     {
@@ -100,8 +100,8 @@ public sealed class ChromeTraceReader : IProfileReader
             return t!;
         }
 
-        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, frame, true)); }
-        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, frame, false)); }
+        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, true)); }
+        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, false)); }
 
         public void Complete(long pid, long tid, long ns, long durNs, int frame)
         {
@@ -109,8 +109,10 @@ public sealed class ChromeTraceReader : IProfileReader
             if (durNs <= 0) { Thread(pid, tid); return; }
             var t = Thread(pid, tid).Recs;
             // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
-            t.Add(new Rec(ns, 2, -durNs, frame, true));
-            t.Add(new Rec(ns + durNs, 0, -ns, frame, false));
+            // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
+            long seq = _seq++;
+            t.Add(new Rec(ns, 2, -durNs, -seq, frame, true));
+            t.Add(new Rec(ns + durNs, 0, -ns, seq, frame, false));
         }
 
         public void ProcessName(long pid, string name) => _processNames[pid] = name;
@@ -152,7 +154,7 @@ public sealed class ChromeTraceReader : IProfileReader
                 if (t.Recs.Count == 0) continue;
                 var thread = b.AddThread(Info(t.Pid, t.Tid));
                 var recs = CollectionsMarshal.AsSpan(t.Recs);
-                recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie.CompareTo(y.Tie));
+                recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
                 var timeline = new TimelineStacks(b, thread, timestamps: true);
                 foreach (var r in recs)
                 {
@@ -283,7 +285,7 @@ public sealed class ChromeTraceReader : IProfileReader
             }
             catch (JsonException e)
             {
-                if (_eof && (_arrayForm || _eventsProperty == "traceEvents"))
+                if (_eof && (_arrayForm || _eventsProperty == "traceEvents") && IsCutShort(_buf.AsSpan(_pos + (int)consumed, _len - _pos - (int)consumed)))
                 {
                     Commit(consumed, _state);
                     Truncated = true;
@@ -292,6 +294,21 @@ public sealed class ChromeTraceReader : IProfileReader
                 }
                 throw new ProfileFormatException("chrome", "invalid JSON: " + e.Message, byteOffset: _base + _pos + consumed, inner: e);
             }
+        }
+
+        /// <summary>Is <paramref name="rest"/> nothing, or only the beginning of one more event (a trace cut short)?</summary>
+        private static bool IsCutShort(ReadOnlySpan<byte> rest)
+        {
+            rest = rest.TrimStart(" \t\r\n,"u8);
+            if (rest.IsEmpty) return true;
+            if (rest[0] != (byte)'{') return false;
+            var r = new Utf8JsonReader(rest, isFinalBlock: false, state: default);
+            try
+            {
+                while (r.Read()) { if (r.CurrentDepth == 0 && r.TokenType == JsonTokenType.EndObject) return false; }
+                return true; // ran out of input inside the object
+            }
+            catch (JsonException) { return false; }
         }
 
         private bool IsOnlySpace() => _buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n"u8).IsEmpty;
