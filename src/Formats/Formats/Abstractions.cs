@@ -34,8 +34,32 @@ public sealed record ReadOptions
     /// <summary>A name for the input used in messages and as the profile name (a file name). Default: null.</summary>
     public string? SourceName { get; init; }
 
+    /// <summary>
+    /// For files that hold several profiles (speedscope): which one to read, by name or zero-based index;
+    /// <c>all</c> reads every profile, each as a thread of one model profile (they must share a unit kind).
+    /// Default: null (the file's active profile, <c>activeProfileIndex</c>, else the first).
+    /// </summary>
+    public string? ProfileSelector { get; init; }
+
     /// <summary>The default options.</summary>
     public static ReadOptions Default { get; } = new();
+}
+
+/// <summary>One profile of a file that holds several (a speedscope file), as listed before reading.</summary>
+/// <param name="Index">Zero-based index in the file.</param>
+/// <param name="Name">The profile's name.</param>
+/// <param name="Kind">The profile's kind, e.g. <c>sampled</c> or <c>evented</c>.</param>
+/// <param name="Unit">The unit of its values, as the file names it.</param>
+/// <param name="IsActive">Whether it is the profile read by default.</param>
+public sealed record ProfileEntry(int Index, string Name, string Kind, string Unit, bool IsActive);
+
+/// <summary>A reader for files that hold several profiles; <see cref="ReadOptions.ProfileSelector"/> chooses one.</summary>
+public interface IMultiProfileReader : IProfileReader
+{
+    /// <summary>Lists the profiles of a file without building them.</summary>
+    /// <param name="input">The (decompressed) input, positioned at its start.</param>
+    /// <exception cref="ProfileFormatException">The input is not valid in this format.</exception>
+    IReadOnlyList<ProfileEntry> ListProfiles(Stream input);
 }
 
 /// <summary>Options for writing a profile.</summary>

@@ -15,6 +15,9 @@ public static class ProfileFormats
     public static IReadOnlyList<IProfileReader> Readers { get; } =
     [
         new Pprof.PprofReader(),
+        new Speedscope.SpeedscopeReader(),
+        new ChromeTrace.ChromeTraceReader(),
+        new ChromeTrace.ChromeCpuProfileReader(),
         new Folded.FoldedReader(),
     ];
 
@@ -23,6 +26,8 @@ public static class ProfileFormats
     [
         new Pprof.PprofWriter(),
         new Folded.FoldedWriter(),
+        new Speedscope.SpeedscopeWriter(),
+        new ChromeTrace.ChromeTraceWriter(),
     ];
 
     /// <summary>Finds a writer by format name (case-insensitive), or null.</summary>

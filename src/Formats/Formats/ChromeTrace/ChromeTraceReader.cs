@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using FlameKit.Formats.Internal;
+
+namespace FlameKit.Formats.ChromeTrace;
+
+/// <summary>
+/// Reads the Chrome Trace Event Format, streaming: the JSON array form, the array form without its closing
+/// <c>]</c> (as Chrome writes it when a trace is cut short), and the object form (<c>traceEvents</c>,
+/// <c>displayTimeUnit</c>, <c>stackFrames</c>, <c>samples</c>, <c>metadata</c>).
+/// </summary>
+/// <remarks>
+/// <para>Duration events (<c>B</c>/<c>E</c>, nested per pid/tid) and complete events (<c>X</c>) become
+/// time-ordered samples per thread, weighted in nanoseconds by the time between consecutive events of the
+/// frames open then (time with nothing open inside a thread's first and last event is the empty stack), as
+/// speedscope's trace importer computes it. <c>M</c> events name processes and threads; instant, async,
+/// flow and counter events are ignored. A trace holding V8 CPU profiles (<c>Profile</c>/<c>ProfileChunk</c>
+/// events, what DevTools' performance panel records) is read as those samples instead, one thread per
+/// profile, and its duration events are then ignored (reported).</para>
+/// <para>The input is never held as one JSON document: events are scanned one at a time through a
+/// buffer and kept as 32-byte records, so memory is bounded by the number of duration events, well below
+/// the input size.</para>
+/// </remarks>
+public sealed class ChromeTraceReader : IProfileReader
+{
+    /// <summary>The Chrome trace format description.</summary>
+    public static ProfileFormat ChromeTraceFormat { get; } = new("chrome", "Chrome trace event JSON (array or object form)", [".json", ".trace", ".log"]);
+
+    /// <inheritdoc/>
+    public ProfileFormat Format => ChromeTraceFormat;
+
+    /// <inheritdoc/>
+    public Detection Detect(ReadOnlySpan<byte> head, bool isComplete)
+    {
+        var h = JsonSniff.SkipBomAndSpace(head);
+        if (h.IsEmpty) return Detection.No;
+        if (h[0] == (byte)'[')
+        {
+            var rest = h[1..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty) return isComplete ? Detection.No : Detection.Maybe;
+            return rest[0] == (byte)'{' && h.IndexOf("\"ph\""u8) >= 0 ? Detection.Yes : Detection.No;
+        }
+        if (h[0] != (byte)'{') return Detection.No;
+        if (h.IndexOf("speedscope.app/file-format-schema"u8) >= 0) return Detection.No;
+        return h.IndexOf("\"traceEvents\""u8) >= 0 ? Detection.Yes : Detection.No;
+    }
+
+    /// <inheritdoc/>
+    public Profile Read(Stream input, ReadOptions options)
+    {
+        var state = new TraceState();
+        var scanner = new TraceScanner(input, state);
+        scanner.Run();
+        if (scanner.Truncated)
+            options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace is truncated (no closing ']'){(scanner.DroppedPartialEvent ? "; its incomplete last event was dropped" : "")}"));
+        return state.Build(options);
+    }
+
+    /// <summary>One open or close of a frame on a thread, in nanoseconds.</summary>
+    private readonly record struct Rec(long Time, int Rank, long Tie, long Tie2, int Frame, bool Open);
+
+    private sealed class ThreadState(long pid, long tid)
+    {
+        public long Pid { get; } = pid;
+        public long Tid { get; } = tid;
+        public List<Rec> Recs { get; } = [];
+    }
+
+    /// <summary>Everything collected from the events.</summary>
+    private sealed class TraceState
+    {
+        private readonly Dictionary<(long, long), ThreadState> _threads = [];
+        private readonly List<ThreadState> _threadOrder = [];
+        private readonly Dictionary<long, string> _processNames = [];
+        private readonly Dictionary<(long, long), string> _threadNames = [];
+        private readonly Dictionary<string, int> _frameIndex = new(StringComparer.Ordinal);
+        private readonly List<string> _frames = [];
+        private readonly Dictionary<(long, string), (CpuProfileData Data, long Tid)> _cpuProfiles = [];
+        private readonly List<(long, string)> _cpuOrder = [];
+        private long _seq;
+        public int DurationEvents;
+        public int SampleEvents;
+
+        public int Frame(ReadOnlySpan<char> name)
+        {
+            var lookup = _frameIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(name, out int i)) return i;
+            string s = name.ToString();
+            i = _frames.Count;
+            _frames.Add(s);
+            _frameIndex.Add(s, i);
+            return i;
+        }
+
+        private ThreadState Thread(long pid, long tid)
+        {
+            ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(_threads, (pid, tid), out bool exists);
+            if (!exists) { t = new ThreadState(pid, tid); _threadOrder.Add(t); }
+            return t!;
+        }
+
+        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, true)); }
+        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, false)); }
+
+        public void Complete(long pid, long tid, long ns, long durNs, int frame)
+        {
+            DurationEvents++;
+            if (durNs <= 0) { Thread(pid, tid); return; }
+            var t = Thread(pid, tid).Recs;
+            // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
+            // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
+            long seq = _seq++;
+            t.Add(new Rec(ns, 2, -durNs, -seq, frame, true));
+            t.Add(new Rec(ns + durNs, 0, -ns, seq, frame, false));
+        }
+
+        public void ProcessName(long pid, string name) => _processNames[pid] = name;
+        public void ThreadName(long pid, long tid, string name) => _threadNames[(pid, tid)] = name;
+
+        /// <summary>The CPU profile with this id in this process (chunks carry the id of their Profile event).</summary>
+        public CpuProfileData CpuProfile(long pid, long tid, string id)
+        {
+            var key = (pid, id);
+            if (_cpuProfiles.TryGetValue(key, out var p)) return p.Data;
+            var data = new CpuProfileData();
+            _cpuProfiles[key] = (data, tid);
+            _cpuOrder.Add(key);
+            return data;
+        }
+
+        public Profile Build(ReadOptions options)
+        {
+            bool cpu = _cpuProfiles.Values.Any(p => p.Data.SampleCount > 0);
+            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = options.SourceName is { } n ? Path.GetFileName(n) : "" };
+            if (cpu)
+            {
+                if (DurationEvents > 0)
+                    options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds V8 CPU profile samples; read those and ignored {DurationEvents} duration events"));
+                foreach (var key in _cpuOrder)
+                {
+                    var (data, tid) = _cpuProfiles[key];
+                    if (data.SampleCount == 0) continue;
+                    var thread = b.AddThread(Info(key.Item1, tid));
+                    data.Emit(b, thread);
+                }
+                return b.Build();
+            }
+            var locations = new LocationId[_frames.Count];
+            for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
+            int mismatches = 0;
+            foreach (var t in _threadOrder)
+            {
+                if (t.Recs.Count == 0) continue;
+                var thread = b.AddThread(Info(t.Pid, t.Tid));
+                var recs = CollectionsMarshal.AsSpan(t.Recs);
+                recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+                var timeline = new TimelineStacks(b, thread, timestamps: true);
+                foreach (var r in recs)
+                {
+                    if (r.Open) timeline.Open(locations[r.Frame], r.Time);
+                    else timeline.Close(r.Frame < 0 ? null : locations[r.Frame], r.Time);
+                }
+                timeline.Finish(recs[^1].Time);
+                mismatches += timeline.Mismatches;
+            }
+            if (mismatches > 0)
+                options.Diagnostics?.Invoke(new Diagnostic($"chrome: {mismatches} end events did not match the innermost open event"));
+            if (SampleEvents > 0)
+                options.Diagnostics?.Invoke(new Diagnostic($"chrome: ignored {SampleEvents} sample events (ph P with sf); only duration events and V8 CPU profiles are read"));
+            return b.Build();
+        }
+
+        private ThreadInfo Info(long pid, long tid) =>
+            new(tid, _threadNames.TryGetValue((pid, tid), out var tn) ? tn : "", pid, _processNames.TryGetValue(pid, out var pn) ? pn : "");
+    }
+
+    /// <summary>
+    /// Scans the top level of a trace through a growing buffer with <see cref="Utf8JsonReader"/>, handing
+    /// each complete event object to <see cref="OnEvent"/>. An event is parsed only once it is wholly in
+    /// the buffer (the reader's state before it is kept, and scanning resumes there after a refill).
+    /// </summary>
+    private sealed class TraceScanner(Stream input, TraceState state)
+    {
+        private byte[] _buf = ArrayPool<byte>.Shared.Rent(1 << 20);
+        private int _pos, _len;
+        private long _base; // absolute offset of _buf[0]
+        private bool _eof;
+        private JsonReaderState _state = new(new JsonReaderOptions { AllowTrailingCommas = true, MaxDepth = 512 });
+        private bool _arrayForm, _objectForm;
+        private string _property = "";
+        private string _eventsProperty = "";
+        private char[] _chars = new char[256];
+
+        public bool Truncated { get; private set; }
+        public bool DroppedPartialEvent { get; private set; }
+
+        public void Run()
+        {
+            try
+            {
+                Fill();
+                while (true)
+                {
+                    bool done = Step();
+                    if (done) return;
+                    if (_eof) { EndOfInput(); return; }
+                    Fill();
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(_buf);
+            }
+        }
+
+        private void EndOfInput()
+        {
+            // The reader stopped with data left and no more coming: a trace cut short inside the array.
+            var rest = _buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n,"u8);
+            if (_arrayForm || _eventsProperty == "traceEvents")
+            {
+                Truncated = true;
+                DroppedPartialEvent = !rest.IsEmpty;
+                return;
+            }
+            throw new ProfileFormatException("chrome", "unexpected end of input", byteOffset: _base + _pos);
+        }
+
+        /// <summary>Processes tokens until more data is needed (false) or the document ended (true).</summary>
+        private bool Step()
+        {
+            var reader = new Utf8JsonReader(_buf.AsSpan(_pos, _len - _pos), _eof, _state);
+            long consumed = 0;
+            try
+            {
+                while (true)
+                {
+                    var saved = reader.CurrentState;
+                    consumed = reader.BytesConsumed;
+                    if (!reader.Read())
+                    {
+                        if (_eof && reader.CurrentDepth == 0 && reader.BytesConsumed > 0) { Commit(reader.BytesConsumed, reader.CurrentState); return true; }
+                        Commit(consumed, saved);
+                        if (_eof) return reader.BytesConsumed == 0 && _len - _pos == 0 || IsOnlySpace();
+                        return false;
+                    }
+                    int depth = reader.CurrentDepth;
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.StartArray when depth == 0:
+                            _arrayForm = true;
+                            break;
+                        case JsonTokenType.StartObject when depth == 0:
+                            _objectForm = true;
+                            break;
+                        case JsonTokenType.PropertyName when depth == 1 && _objectForm:
+                            _property = reader.GetString() ?? "";
+                            break;
+                        case JsonTokenType.StartArray when depth == 1 && _objectForm && _property is "traceEvents" or "samples":
+                            _eventsProperty = _property;
+                            break;
+                        case JsonTokenType.EndArray when depth == 1 && _objectForm:
+                            _eventsProperty = "";
+                            break;
+                        case JsonTokenType.StartObject when _arrayForm && depth == 1 || _objectForm && depth == 2 && _eventsProperty.Length > 0:
+                        {
+                            int start = (int)reader.TokenStartIndex;
+                            if (!reader.TrySkip()) { Commit(consumed, saved); return false; }
+                            var ev = _buf.AsSpan(_pos + start, (int)(reader.BytesConsumed - start));
+                            if (_eventsProperty == "samples") state.SampleEvents++;
+                            else OnEvent(ev);
+                            break;
+                        }
+                        case JsonTokenType.StartObject or JsonTokenType.StartArray when _objectForm && depth == 1:
+                            // stackFrames, metadata, otherData, …: skipped (event names carry the frame names).
+                            if (!reader.TrySkip()) { Commit(consumed, saved); return false; }
+                            break;
+                        case JsonTokenType.EndArray when depth == 0:
+                        case JsonTokenType.EndObject when depth == 0:
+                            Commit(reader.BytesConsumed, reader.CurrentState);
+                            return true;
+                    }
+                }
+            }
+            catch (JsonException e)
+            {
+                if (_eof && (_arrayForm || _eventsProperty == "traceEvents") && IsCutShort(_buf.AsSpan(_pos + (int)consumed, _len - _pos - (int)consumed)))
+                {
+                    Commit(consumed, _state);
+                    Truncated = true;
+                    DroppedPartialEvent = !_buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n,"u8).IsEmpty;
+                    return true;
+                }
+                throw new ProfileFormatException("chrome", "invalid JSON: " + e.Message, byteOffset: _base + _pos + consumed, inner: e);
+            }
+        }
+
+        /// <summary>Is <paramref name="rest"/> nothing, or only the beginning of one more event (a trace cut short)?</summary>
+        private static bool IsCutShort(ReadOnlySpan<byte> rest)
+        {
+            rest = rest.TrimStart(" \t\r\n,"u8);
+            if (rest.IsEmpty) return true;
+            if (rest[0] != (byte)'{') return false;
+            var r = new Utf8JsonReader(rest, isFinalBlock: false, state: default);
+            try
+            {
+                while (r.Read()) { if (r.CurrentDepth == 0 && r.TokenType == JsonTokenType.EndObject) return false; }
+                return true; // ran out of input inside the object
+            }
+            catch (JsonException) { return false; }
+        }
+
+        private bool IsOnlySpace() => _buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n"u8).IsEmpty;
+
+        private void Commit(long consumed, JsonReaderState st)
+        {
+            _pos += (int)consumed;
+            _state = st;
+        }
+
+        private void Fill()
+        {
+            if (_pos > 0)
+            {
+                Buffer.BlockCopy(_buf, _pos, _buf, 0, _len - _pos);
+                _len -= _pos;
+                _base += _pos;
+                _pos = 0;
+            }
+            if (_len == _buf.Length)
+            {
+                // One value is larger than the buffer: grow it.
+                var bigger = ArrayPool<byte>.Shared.Rent(_buf.Length * 2);
+                Buffer.BlockCopy(_buf, 0, bigger, 0, _len);
+                ArrayPool<byte>.Shared.Return(_buf);
+                _buf = bigger;
+            }
+            while (_len < _buf.Length)
+            {
+                int n = input.Read(_buf, _len, _buf.Length - _len);
+                if (n == 0) { _eof = true; break; }
+                _len += n;
+            }
+        }
+
+        private void OnEvent(ReadOnlySpan<byte> json)
+        {
+            var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 512 });
+            r.Read();
+            byte ph = 0;
+            long pid = 0, tid = 0;
+            double ts = double.NaN, dur = double.NaN;
+            int nameLen = -1;
+            int argsStart = -1, argsEnd = -1;
+            string id = "";
+            bool isProfile = false, isChunk = false;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = r.ValueSpan;
+                r.Read();
+                if (key.SequenceEqual("ph"u8)) { if (r.TokenType == JsonTokenType.String && r.ValueSpan.Length > 0) ph = r.ValueSpan[0]; }
+                else if (key.SequenceEqual("name"u8))
+                {
+                    if (r.TokenType == JsonTokenType.String)
+                    {
+                        int max = r.HasValueSequence ? (int)r.ValueSequence.Length : r.ValueSpan.Length;
+                        if (_chars.Length < max) _chars = new char[Math.Max(max, _chars.Length * 2)];
+                        nameLen = r.CopyString(_chars);
+                        var nm = _chars.AsSpan(0, nameLen);
+                        isProfile = nm.SequenceEqual("Profile");
+                        isChunk = nm.SequenceEqual("ProfileChunk");
+                    }
+                }
+                else if (key.SequenceEqual("ts"u8)) ts = Number(ref r);
+                else if (key.SequenceEqual("dur"u8)) dur = Number(ref r);
+                else if (key.SequenceEqual("pid"u8)) pid = Id(ref r);
+                else if (key.SequenceEqual("tid"u8)) tid = Id(ref r);
+                else if (key.SequenceEqual("id"u8)) id = r.TokenType == JsonTokenType.String ? r.GetString()! : r.TokenType == JsonTokenType.Number ? System.Text.Encoding.UTF8.GetString(r.ValueSpan) : "";
+                else if (key.SequenceEqual("args"u8))
+                {
+                    argsStart = (int)r.TokenStartIndex;
+                    r.Skip();
+                    argsEnd = (int)r.BytesConsumed;
+                }
+                else r.Skip();
+            }
+            switch (ph)
+            {
+                case (byte)'B':
+                case (byte)'E':
+                {
+                    if (double.IsNaN(ts)) return;
+                    int frame = nameLen > 0 ? state.Frame(_chars.AsSpan(0, nameLen)) : -1;
+                    if (ph == 'B') state.Begin(pid, tid, Ns(ts), frame >= 0 ? frame : state.Frame("(unnamed)"));
+                    else state.End(pid, tid, Ns(ts), frame);
+                    break;
+                }
+                case (byte)'X':
+                    if (double.IsNaN(ts)) return;
+                    state.Complete(pid, tid, Ns(ts), double.IsNaN(dur) ? 0 : Ns(dur), state.Frame(nameLen > 0 ? _chars.AsSpan(0, nameLen) : "(unnamed)"));
+                    break;
+                case (byte)'M':
+                    if (argsStart < 0 || nameLen <= 0) return;
+                    var meta = _chars.AsSpan(0, nameLen);
+                    if (meta.SequenceEqual("process_name") || meta.SequenceEqual("thread_name"))
+                    {
+                        using var doc = JsonDocument.Parse(json[argsStart..argsEnd].ToArray());
+                        if (!doc.RootElement.TryGetProperty("name", out var v) || v.ValueKind != JsonValueKind.String) return;
+                        if (meta[0] == 'p') state.ProcessName(pid, v.GetString()!);
+                        else state.ThreadName(pid, tid, v.GetString()!);
+                    }
+                    break;
+                case (byte)'P':
+                    if ((isProfile || isChunk) && argsStart >= 0) CpuEvent(json[argsStart..argsEnd], pid, tid, id);
+                    else if (ph == 'P') state.SampleEvents++;
+                    break;
+            }
+        }
+
+        private void CpuEvent(ReadOnlySpan<byte> args, long pid, long tid, string id)
+        {
+            using var doc = JsonDocument.Parse(args.ToArray());
+            if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return;
+            var p = state.CpuProfile(pid, tid, id);
+            if (data.TryGetProperty("startTime", out var st) && st.ValueKind == JsonValueKind.Number) p.StartTime = st.GetDouble();
+            if (data.TryGetProperty("endTime", out var et) && et.ValueKind == JsonValueKind.Number) p.EndTime = et.GetDouble();
+            if (data.TryGetProperty("cpuProfile", out var cp) && cp.ValueKind == JsonValueKind.Object)
+            {
+                if (cp.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array) p.AddNodes(nodes);
+                if (cp.TryGetProperty("samples", out var s) && s.ValueKind == JsonValueKind.Array) p.AddSamples(s);
+            }
+            if (data.TryGetProperty("timeDeltas", out var d) && d.ValueKind == JsonValueKind.Array) p.AddTimeDeltas(d);
+        }
+
+        private static double Number(ref Utf8JsonReader r) =>
+            r.TokenType == JsonTokenType.Number ? r.GetDouble() : r.TokenType == JsonTokenType.String && double.TryParse(r.GetString(), System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+
+        private static long Id(ref Utf8JsonReader r)
+        {
+            if (r.TokenType == JsonTokenType.Number) return r.TryGetInt64(out long v) ? v : (long)r.GetDouble();
+            if (r.TokenType == JsonTokenType.String)
+            {
+                string s = r.GetString()!;
+                if (long.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out long v)) return v;
+                if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && long.TryParse(s.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out v)) return v;
+                return StringComparer.Ordinal.GetHashCode(s) & 0x7fffffff;
+            }
+            return 0;
+        }
+
+        private static long Ns(double micros) => (long)Math.Round(micros * 1000);
+    }
+}

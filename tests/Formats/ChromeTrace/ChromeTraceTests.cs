@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using FlameKit.Formats;
+using FlameKit.Formats.ChromeTrace;
+using FlameKit.Formats.Speedscope;
+using FlameKit.Tests.Formats.Speedscope;
+
+namespace FlameKit.Tests.Formats.ChromeTrace;
+
+public class ChromeTraceTests
+{
+    [Fact]
+    public void CpuProfileAgreesWithSpeedscope()
+    {
+        var p = ReferenceSummaries.Read("chrome/node-workload.cpuprofile");
+        Assert.Equal("cpuprofile", Detect("chrome/node-workload.cpuprofile"));
+        ReferenceSummaries.AssertAgrees("chrome/node-workload.cpuprofile", p);
+    }
+
+    [Theory]
+    [InlineData("chrome/node-trace-events.array.json")]
+    [InlineData("chrome/node-trace-events.array-truncated.json")]
+    [InlineData("chrome/node-trace-events.object.json")]
+    [InlineData("chrome/netapp-gc-verbose.chromium.json")]
+    public void DurationEventTracesHaveSpeedscopesTotals(string fixture)
+    {
+        Assert.Equal("chrome", Detect(fixture));
+        var p = ReferenceSummaries.Read(fixture);
+        // speedscope names trace frames "name {args json}"; FlameKit names them by event name, so only totals compare.
+        ReferenceSummaries.AssertAgrees(fixture, p, compareTopFrames: false);
+    }
+
+    [Fact]
+    public void DotnetTraceChromiumFramesAgreeWithSpeedscope()
+    {
+        // dotnet-trace's events have no args, so speedscope's frame names are the event names.
+        ReferenceSummaries.AssertAgrees("chrome/netapp-gc-verbose.chromium.json", ReferenceSummaries.Read("chrome/netapp-gc-verbose.chromium.json"));
+    }
+
+    [Fact]
+    public void TruncatedArrayIsReadWithAWarningAndAgreesWithTheWholeArray()
+    {
+        var diags = new List<string>();
+        var truncated = ReferenceSummaries.Read("chrome/node-trace-events.array-truncated.json", diagnostics: diags);
+        Assert.Contains(diags, d => d.Contains("truncated"));
+        var whole = ReferenceSummaries.Read("chrome/node-trace-events.array.json");
+        Assert.Equal(SpeedscopeTests.Timeline(whole), SpeedscopeTests.Timeline(truncated));
+    }
+
+    [Fact]
+    public void TraceCutInsideAnEventDropsOnlyThatEvent()
+    {
+        var bytes = File.ReadAllBytes(Fixtures.Path("chrome/node-trace-events.array.json"));
+        var cut = bytes.AsSpan(0, bytes.Length * 2 / 3).ToArray();
+        var diags = new List<string>();
+        var p = ProfileFormats.Read(new MemoryStream(cut), new ReadOptions { Diagnostics = d => diags.Add(d.Message) }).Profile;
+        Assert.True(p.SampleCount > 0);
+        Assert.Contains(diags, d => d.Contains("incomplete last event"));
+    }
+
+    [Fact]
+    public void ChromiumProfileChunksAreReadAsCpuSamples()
+    {
+        var diags = new List<string>();
+        var p = ReferenceSummaries.Read("chrome/chromium-startup-trace.json.gz", diagnostics: diags);
+        Assert.Contains(diags, d => d.Contains("CPU profile"));
+        var mine = ReferenceSummaries.Summaries(p);
+        // Two renderer processes each recorded a CPU profile (id 0x1). speedscope 1.25 restarts at every Profile
+        // event and concatenates all later chunks of both processes into one profile (total 4744645 µs);
+        // FlameKit keeps one thread per (pid, profile id): totals are each profile's sum of time deltas (negative deltas read as 0, as speedscope does).
+        Assert.Equal([2_368_055_000L, 2_961_335_000L], mine.Values.Select(m => m.Total).Order());
+        var names = mine.Values.SelectMany(m => m.Frames.Select(f => f.Name)).ToHashSet();
+        foreach (var top in ReferenceSummaries.Entry("chrome/chromium-startup-trace.json.gz").GetProperty("profiles")[0].GetProperty("top").EnumerateArray())
+            Assert.Contains(top.GetProperty("name").GetString()!.Replace("work.html:undefined", "work.html"), names);
+    }
+
+    [Theory]
+    [InlineData("chrome/node-workload.cpuprofile")]
+    [InlineData("chrome/netapp-gc-verbose.chromium.json")]
+    [InlineData("chrome/node-trace-events.object.json")]
+    public void ChromeTraceRoundTripKeepsEveryThreadsFlameChart(string fixture)
+    {
+        var p = ReferenceSummaries.Read(fixture);
+        var bytes = SpeedscopeTests.Write(new ChromeTraceWriter(), p);
+        var q = ProfileFormats.Read(new MemoryStream(bytes)).Profile;
+        var (bp, bq) = (Busy(p), Busy(q));
+        var diff = bp.Keys.Union(bq.Keys).Where(k => bp.GetValueOrDefault(k) != bq.GetValueOrDefault(k)).Take(5).Select(k => $"{k}: {bp.GetValueOrDefault(k)} vs {bq.GetValueOrDefault(k)}");
+        Assert.True(bp.Count == bq.Count && !diff.Any(), string.Join("\n", diff));
+        Assert.Equal(bytes, SpeedscopeTests.Write(new ChromeTraceWriter(), p));
+    }
+
+    [Fact]
+    public void WriterNestsXEventsAndNamesThreads()
+    {
+        var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]);
+        var t = b.AddThread(new ThreadInfo(7, "worker", 3, "app"));
+        var a = b.AddFrame("a"); var c = b.AddFrame("c"); var d = b.AddFrame("d");
+        var sa = b.Push(StackId.Empty, a);
+        b.AddSample(b.Push(sa, c), [1000], 0, t);
+        b.AddSample(b.Push(sa, c), [1000], 1000, t);
+        b.AddSample(b.Push(sa, d), [2000], 2000, t);
+        b.AddSample(StackId.Empty, [1000], 4000, t);
+        b.AddSample(sa, [500], 5000, t);
+        var json = Encoding.UTF8.GetString(SpeedscopeTests.Write(new ChromeTraceWriter(), b.Build()));
+        using var doc = JsonDocument.Parse(json);
+        var ev = doc.RootElement.GetProperty("traceEvents").EnumerateArray()
+            .Select(e => e.GetProperty("ph").GetString() == "M"
+                ? $"M {e.GetProperty("name").GetString()}={e.GetProperty("args").GetProperty("name").GetString()}"
+                : $"X {e.GetProperty("name").GetString()} {e.GetProperty("ts").GetDouble()}+{e.GetProperty("dur").GetDouble()} {e.GetProperty("pid").GetInt64()}/{e.GetProperty("tid").GetInt64()}").ToList();
+        Assert.Equal(["M process_name=app", "M thread_name=worker", "X c 0+2 3/7", "X d 2+2 3/7", "X a 0+4 3/7", "X a 5+0.5 3/7"], ev);
+    }
+
+    [Fact]
+    public void DetectionTellsTheJsonFormatsApart()
+    {
+        Assert.Equal("chrome", Detect("chrome/chromium-startup-trace.json.gz"));
+        Assert.Equal("speedscope", Detect("speedscope/node-workload.cpuprofile.speedscope.json"));
+        Assert.Equal(Detection.No, new ChromeTraceReader().Detect("{\"nodes\":[{\"callFrame\":{}}]}"u8, true));
+        Assert.Equal(Detection.No, new ChromeCpuProfileReader().Detect("[{\"ph\":\"X\"}]"u8, true));
+    }
+
+    [Fact]
+    public void MalformedTraceIsAFormatErrorWithAByteOffset()
+    {
+        var e = Assert.Throws<ProfileFormatException>(() => ProfileFormats.Read(new MemoryStream("{\"traceEvents\":[{\"ph\":\"B\",}x]}"u8.ToArray())));
+        Assert.Equal("chrome", e.FormatName);
+        Assert.NotNull(e.ByteOffset);
+    }
+
+    /// <summary>Per thread, self time per stack, without idle time (a Chrome trace holds no idle samples).</summary>
+    private static Dictionary<string, long> Busy(Profile p)
+    {
+        var trie = FrameTrie.Build(p);
+        var path = new List<string>();
+        var d = new Dictionary<string, long>();
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            if (p.SampleStack(i).IsEmpty) continue;
+            trie.PathRootFirst(trie.NodeOf(p.SampleStack(i)), path);
+            var t = p.SampleThread(i);
+            string key = (t.IsNone ? "" : p.Threads[t.Index].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) + "|" + string.Join(";", path);
+            d[key] = d.GetValueOrDefault(key) + p.SampleValue(i, 0);
+        }
+        return d;
+    }
+
+    private static string? Detect(string fixture)
+    {
+        var (_, head, complete) = ProfileFormats.Peek(File.OpenRead(Fixtures.Path(fixture)));
+        return ProfileFormats.Detect(head, complete)?.Format.Name;
+    }
+}
