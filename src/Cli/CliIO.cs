@@ -24,12 +24,28 @@ internal static class CliIO
     public static string NameOf(string? path) => string.IsNullOrEmpty(path) || path == "-" ? "<stdin>" : path;
 
     /// <summary>Reads and detects a profile from a path or stdin; errors become one-line CLI errors.</summary>
-    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format)
+    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector = null)
+        => ReadProfile(console, path, format, profileSelector, null);
+
+    /// <summary>As <see cref="ReadProfile(CliConsole, string?, string?, string?)"/>, optionally listing the file's profiles first.</summary>
+    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector,
+        Action<IReadOnlyList<ProfileEntry>?>? listProfiles)
     {
         string name = NameOf(path);
         Stream input;
         bool own = false;
-        if (name == "<stdin>") input = console.StdIn;
+        if (name == "<stdin>")
+        {
+            input = console.StdIn;
+            if (listProfiles is not null)
+            {
+                // Listing reads the input once more: keep stdin's bytes.
+                var copy = new MemoryStream();
+                console.StdIn.CopyTo(copy);
+                copy.Position = 0;
+                input = copy;
+            }
+        }
         else
         {
             if (Directory.Exists(path)) throw CliException.Input($"{name}: is a directory, expected a profile file");
@@ -41,7 +57,21 @@ internal static class CliIO
         }
         try
         {
-            var opts = new ReadOptions { SourceName = name == "<stdin>" ? null : name, Diagnostics = d => console.Warn($"{name}: {d.Message}") };
+            var opts = new ReadOptions
+            {
+                SourceName = name == "<stdin>" ? null : name,
+                Diagnostics = d => console.Warn($"{name}: {d.Message}"),
+                ProfileSelector = profileSelector,
+            };
+            if (listProfiles is not null)
+            {
+                long start = input.CanSeek ? input.Position : 0;
+                if (input.CanSeek)
+                {
+                    listProfiles(ProfileFormats.ListProfiles(input, opts, format));
+                    input.Position = start;
+                }
+            }
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var result = ProfileFormats.Read(input, opts, format);
             Timing.Report(console, $"read {name} as {result.Format.Name}", sw);

@@ -23,6 +23,12 @@ internal static class CommonOptions
         HelpName = "FORMAT",
     };
 
+    public static Option<string?> Profile() => new("--profile")
+    {
+        Description = "For files holding several profiles (speedscope): which one, by name or index, or 'all' (one thread each); default: the file's active profile",
+        HelpName = "NAME|N",
+    };
+
     public static Option<string?> SampleIndex() => new("--sample-index")
     {
         Description = "Sample type to use, by name (inuse_space, alloc_objects, cpu, ...) or index; default: the profile's default (else the last), as pprof",

@@ -12,6 +12,7 @@ internal static class ConvertCommand
         var output = CommonOptions.Output();
         var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
+        var profileSel = CommonOptions.Profile();
         var to = new Option<string>("--to", "-t")
         {
             Description = "Output format: " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
@@ -29,14 +30,14 @@ internal static class ConvertCommand
               cat stacks.folded | flamekit convert - --to pprof -o stacks.pb.gz
             """)
         {
-            input, to, output, from, sampleIndex, lines,
+            input, to, output, from, profileSel, sampleIndex, lines,
         };
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from));
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);
             var options = new WriteOptions

@@ -11,6 +11,7 @@ internal static class InfoCommand
     {
         var input = CommonOptions.Input();
         var from = CommonOptions.From();
+        var profileSel = CommonOptions.Profile();
         var cmd = new Command("info", """
             Describe a profile: format, sample types with totals, counts of samples, stacks, locations,
             functions and mappings, period, time, duration, labels, threads and comments.
@@ -19,12 +20,13 @@ internal static class InfoCommand
               flamekit info cpu.pb.gz
               curl -s localhost:6060/debug/pprof/heap | flamekit info
             """)
-        { input, from };
+        { input, from, profileSel };
         cmd.SetAction(parse =>
         {
             string? path = parse.GetValue(input);
-            var (profile, format) = CliIO.ReadProfile(console, path, parse.GetValue(from));
-            string text = Describe(profile, CliIO.NameOf(path), format.Name);
+            IReadOnlyList<FlameKit.Formats.ProfileEntry>? entries = null;
+            var (profile, format) = CliIO.ReadProfile(console, path, parse.GetValue(from), parse.GetValue(profileSel), e => entries = e);
+            string text = Describe(profile, CliIO.NameOf(path), format.Name, entries);
             var bytes = Encoding.UTF8.GetBytes(text);
             console.StdOut.Write(bytes);
             console.StdOut.Flush();
@@ -33,13 +35,21 @@ internal static class InfoCommand
         return cmd;
     }
 
-    internal static string Describe(Profile p, string name, string format)
+    internal static string Describe(Profile p, string name, string format, IReadOnlyList<FlameKit.Formats.ProfileEntry>? entries = null)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         void Row(string key, string value) => sb.Append(inv, $"{(key.Length == 0 ? "" : key + ":"),-14}{value}\n");
         Row("File", name);
         Row("Format", format);
+        if (entries is not null)
+        {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                var e = entries[i];
+                Row(i == 0 ? "Profiles" : "", $"[{e.Index}] {e.Name} ({e.Kind}, {e.Unit}){(e.IsActive ? "  (active)" : "")}");
+            }
+        }
         if (p.Name.Length > 0 && p.Name != Path.GetFileName(name)) Row("Name", p.Name);
         for (int i = 0; i < p.SampleTypes.Count; i++)
         {

@@ -107,6 +107,21 @@ public static class ProfileFormats
     }
 
     /// <summary>
+    /// Lists the profiles of a file that holds several (speedscope), or returns null for formats that hold one.
+    /// </summary>
+    /// <param name="input">The raw input; read, not closed.</param>
+    /// <param name="options">Read options (the source name breaks detection ties).</param>
+    /// <param name="formatName">A format name to skip detection, or null.</param>
+    /// <exception cref="ProfileFormatException">Unrecognised or malformed input.</exception>
+    public static IReadOnlyList<ProfileEntry>? ListProfiles(Stream input, ReadOptions? options = null, string? formatName = null)
+    {
+        options ??= ReadOptions.Default;
+        var (stream, head, complete) = Peek(input);
+        var reader = formatName is not null ? FindReader(formatName) : Detect(head, complete, options.SourceName);
+        return reader is IMultiProfileReader multi ? multi.ListProfiles(stream) : null;
+    }
+
+    /// <summary>
     /// Unwraps gzip (by its magic bytes, possibly nested) and buffers the first <see cref="DetectionWindow"/>
     /// bytes for detection, returning a stream that replays them before the rest.
     /// </summary>
