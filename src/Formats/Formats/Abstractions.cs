@@ -34,6 +34,13 @@ public sealed record ReadOptions
     /// <summary>A name for the input used in messages and as the profile name (a file name). Default: null.</summary>
     public string? SourceName { get; init; }
 
+    /// <summary>
+    /// For Go goroutine dumps (<c>?debug=2</c>, panics, SIGQUIT): put each goroutine's state, e.g.
+    /// <c>[chan receive]</c>, as the root frame of its stack, so a flame graph splits by state first.
+    /// The state is a label either way. Default: false.
+    /// </summary>
+    public bool GoroutineStateAsRootFrame { get; init; }
+
     /// <summary>The default options.</summary>
     public static ReadOptions Default { get; } = new();
 }

@@ -15,6 +15,8 @@ public static class ProfileFormats
     public static IReadOnlyList<IProfileReader> Readers { get; } =
     [
         new Pprof.PprofReader(),
+        new GoText.GoLegacyTextReader(),
+        new GoText.GoroutineDumpReader(),
         new Folded.FoldedReader(),
     ];
 
