@@ -130,6 +130,11 @@ public sealed class GoroutineDumpReader : IProfileReader
         {
             if (line.IsEmpty) { EndGoroutine(); return; }
             byte c = line[0];
+            if (c == (byte)'\t' && _inGoroutine)
+            {
+                FileLine(line[1..], lineNo);
+                return;
+            }
             if (c == (byte)'g' && TryParseHeader(line, out _, out var status))
             {
                 EndGoroutine();
@@ -140,11 +145,6 @@ public sealed class GoroutineDumpReader : IProfileReader
             {
                 if (!_any && _b.Comments.Count < MaxComments) _b.Comments.Add(System.Text.Encoding.UTF8.GetString(line));
                 else Ignore(lineNo);
-                return;
-            }
-            if (c == (byte)'\t')
-            {
-                FileLine(line[1..], lineNo);
                 return;
             }
             FlushPendingWithoutFile();
@@ -160,10 +160,24 @@ public sealed class GoroutineDumpReader : IProfileReader
             if (line.StartsWith("...additional frames elided..."u8)) { _elided = true; return; }
             int paren = line.LastIndexOf((byte)'(');
             if (paren <= 0) { Ignore(lineNo); return; }
-            _pendingName = StackHash.Hash(line[..paren]);
-            if (!_names.ContainsKey(_pendingName)) _names[_pendingName] = _b.Strings.InternUtf8(line[..paren]);
+            var fn = line[..paren];
+            _pendingName = StackHash.Hash(fn);
+            // Keep the name's bytes: the line buffer moves on, and the name is decoded only for a new frame.
+            if (_pendingBytes.Length < fn.Length) _pendingBytes = new byte[Math.Max(fn.Length, 2 * _pendingBytes.Length)];
+            fn.CopyTo(_pendingBytes);
+            _pendingLength = fn.Length;
             _pendingInlined = line[paren..].SequenceEqual("(...)"u8);
             _hasPending = true;
+        }
+
+        private byte[] _pendingBytes = new byte[256];
+        private int _pendingLength;
+
+        private string PendingName()
+        {
+            ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_names, _pendingName, out bool exists);
+            if (!exists) s = _b.Strings.InternUtf8(_pendingBytes.AsSpan(0, _pendingLength));
+            return s!;
         }
 
         private string Name(ReadOnlySpan<byte> name)
@@ -208,15 +222,19 @@ public sealed class GoroutineDumpReader : IProfileReader
             bool hasOffset = false;
             int off = s.LastIndexOf(" +0x"u8);
             if (off >= 0) { s = s[..off]; hasOffset = true; }
-            int fp = s.IndexOf(" fp="u8); // GOTRACEBACK=system adds frame and stack pointers
-            if (fp >= 0) s = s[..fp];
-            if (!SplitFileLine(s, out var file, out long line)) { file = s; line = 0; }
+            else
+            {
+                int fp = s.IndexOf(" fp="u8); // GOTRACEBACK=system adds frame and stack pointers
+                if (fp >= 0) s = s[..fp];
+            }
             bool inlined = _pendingInlined && !hasOffset;
-            var key = StackHash.Hash(file) ^ (_pendingName * 0x9E3779B97F4A7C15UL) ^ ((UInt128)(ulong)line << 1) ^ (inlined ? UInt128.One : UInt128.Zero);
+            // Key on the raw "file:line" bytes: the line number is parsed only for a new frame.
+            var key = StackHash.Hash(s) ^ (_pendingName * 0x9E3779B97F4A7C15UL) ^ (inlined ? UInt128.One : UInt128.Zero);
             ref int idx = ref CollectionsMarshal.GetValueRefOrAddDefault(_frameIndex, key, out bool exists);
             if (!exists)
             {
-                string name = _names[_pendingName];
+                if (!SplitFileLine(s, out var file, out long line)) { file = s; line = 0; }
+                string name = PendingName();
                 string fileName = _b.Strings.InternUtf8(file);
                 idx = _frames.Count;
                 _frames.Add(new Frame(_b.AddFunction(name, name, fileName), line, inlined));
@@ -233,7 +251,7 @@ public sealed class GoroutineDumpReader : IProfileReader
             ref int idx = ref CollectionsMarshal.GetValueRefOrAddDefault(_frameIndex, key, out bool exists);
             if (!exists)
             {
-                string name = _names[_pendingName];
+                string name = PendingName();
                 idx = _frames.Count;
                 _frames.Add(new Frame(_b.AddFunction(name, name), 0, false));
             }
