@@ -18,5 +18,9 @@ internal sealed class CliException(string message, ExitCode code) : Exception(me
     public ExitCode Code { get; } = code;
 
     public static CliException Usage(string message) => new(message, ExitCode.Usage);
+
+    /// <summary>A usage error from an <see cref="ArgumentException"/>, without its "(Parameter 'x')" suffix.</summary>
+    public static CliException Usage(ArgumentException e) =>
+        new(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal), ExitCode.Usage);
     public static CliException Input(string message) => new(message, ExitCode.BadInput);
 }

@@ -48,7 +48,7 @@ internal static class CliIO
             return result;
         }
         catch (ProfileFormatException e) { throw CliException.Input($"{name}: {e.Message}"); }
-        catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+        catch (ArgumentException e) { throw CliException.Usage(e); }
         catch (IOException e) { throw CliException.Input($"{name}: cannot read: {e.Message}"); }
         finally { if (own) input.Dispose(); }
     }

@@ -9,7 +9,7 @@ internal static class CliSupport
     public static int ResolveSampleType(Profile profile, string? nameOrIndex)
     {
         try { return profile.ResolveSampleType(nameOrIndex); }
-        catch (ArgumentException e) { throw CliException.Usage(e.Message); }
+        catch (ArgumentException e) { throw CliException.Usage(e); }
     }
 
     /// <summary>

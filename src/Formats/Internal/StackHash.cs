@@ -46,6 +46,20 @@ internal static class StackHash
         return new UInt128(Mix(a ^ (b >> 17)), Mix(b + a));
     }
 
+    /// <summary>A cheaper 64-bit hash for short keys (frame names) whose equality is checked anyway.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash64(ReadOnlySpan<byte> data)
+    {
+        ulong h = P3 ^ ((ulong)data.Length * P1);
+        int i = 0;
+        for (; i + 8 <= data.Length; i += 8)
+            h = BitOperations.RotateLeft(h ^ (BinaryPrimitives.ReadUInt64LittleEndian(data[i..]) * P2), 29) * P1;
+        ulong tail = 0;
+        for (int s = 0; i < data.Length; i++, s += 8) tail |= (ulong)data[i] << s;
+        h = BitOperations.RotateLeft(h ^ (tail * P2), 29) * P1;
+        return Mix(h);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong h)
     {

@@ -26,8 +26,7 @@ public sealed class ProfileBuilder
     private readonly Dictionary<(string, string, long), int> _frameIndex = new();
     private GrowArray<int> _stackLocation = new(64);
     private GrowArray<int> _stackParent = new(64);
-    private GrowArray<int> _stackDepth = new(64);
-    private readonly Dictionary<long, int> _stackIndex = new();
+    private readonly Int64Map _stackIndex = new(1024);
     private readonly List<Label[]> _labelSets = [[]];
     private readonly Dictionary<LabelSetKey, int> _labelSetIndex = new();
     private readonly List<ThreadInfo> _threads = [];
@@ -51,7 +50,6 @@ public sealed class ProfileBuilder
         _values = new GrowArray<long>(256 * _sampleTypes.Length);
         _stackLocation.Add(-1);
         _stackParent.Add(0);
-        _stackDepth.Add(0);
     }
 
     /// <summary>The string pool; intern names through it so equal strings are shared.</summary>
@@ -172,13 +170,13 @@ public sealed class ProfileBuilder
     /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
     public StackId Push(StackId parent, LocationId callee)
     {
-        long key = ((long)parent.Index << 32) | (uint)callee.Index;
-        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stackIndex, key, out bool exists);
+        // +1 on the location keeps the key non-zero (0 marks an empty slot in the map).
+        long key = ((long)parent.Index << 32) | (uint)(callee.Index + 1);
+        ref int slot = ref _stackIndex.GetValueRefOrAddDefault(key, out bool exists);
         if (exists) return new(slot);
         int id = _stackLocation.Count;
         _stackLocation.Add(callee.Index);
         _stackParent.Add(parent.Index);
-        _stackDepth.Add(_stackDepth[parent.Index] + 1);
         slot = id;
         return new(id);
     }
@@ -311,7 +309,7 @@ public sealed class ProfileBuilder
             Locations = _locations.ToArray(),
             StackLocation = _stackLocation.ToArray(),
             StackParent = _stackParent.ToArray(),
-            StackDepth = _stackDepth.ToArray(),
+            StackDepth = ComputeDepths(),
             LabelSets = _labelSets.ToArray(),
             Threads = _threads.ToArray(),
             SampleStacks = _sampleStacks.ToArray(),
@@ -322,6 +320,15 @@ public sealed class ProfileBuilder
             SampleCount = n,
         };
         return new Profile(snap);
+    }
+
+    /// <summary>Depths are computed once at the end: parents are interned before their children, so one pass suffices.</summary>
+    private int[] ComputeDepths()
+    {
+        var parents = _stackParent.ToArray();
+        var depth = new int[parents.Length];
+        for (int s = 1; s < parents.Length; s++) depth[s] = depth[parents[s]] + 1;
+        return depth;
     }
 
     internal sealed class Snapshot

@@ -82,8 +82,8 @@ public sealed class FoldedReader : IProfileReader
     private sealed class ParseState
     {
         private readonly ProfileBuilder _b = new([new SampleType("samples", "count")]);
-        private readonly Dictionary<UInt128, int> _stackByHash = new();
-        private readonly Dictionary<string, int> _frameByName = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+        private readonly Hash128Map _stackByHash = new();
+        private readonly Utf8KeyTable _frameByName = new();
         private GrowArray<int> _stacks = new(1024);
         private GrowArray<long> _after = new(1024);
         private GrowArray<long> _before = new(0);
@@ -128,8 +128,7 @@ public sealed class FoldedReader : IProfileReader
         private int InternStack(ReadOnlySpan<byte> stack)
         {
             var h = StackHash.Hash(stack);
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stackByHash, h, out bool exists);
-            if (exists) return slot;
+            if (_stackByHash.TryGetValue(h, out int known)) return known;
             // Perl's split drops trailing empty fields; keep leading and inner empty frames as flamegraph.pl does.
             while (!stack.IsEmpty && stack[^1] == (byte)';') stack = stack[..^1];
             var s = StackId.Empty;
@@ -140,16 +139,16 @@ public sealed class FoldedReader : IProfileReader
                 stack = semi < 0 ? default : stack[(semi + 1)..];
                 s = _b.Push(s, new LocationId(InternFrame(frame)));
             }
-            slot = s.Index;
+            _stackByHash.Add(h, s.Index);
             return s.Index;
         }
 
         private int InternFrame(ReadOnlySpan<byte> frame)
         {
-            string name = _b.Strings.InternUtf8(frame);
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_frameByName, name, out bool exists);
-            if (!exists) slot = _b.AddFrame(name).Index;
-            return slot;
+            if (_frameByName.TryGetValue(frame, out int id, out ulong hash)) return id;
+            id = _b.AddFrame(_b.Strings.InternUtf8(frame)).Index;
+            _frameByName.Add(frame, hash, id);
+            return id;
         }
 
         public Profile Finish(ReadOptions options)
