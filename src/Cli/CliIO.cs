@@ -24,12 +24,12 @@ internal static class CliIO
     public static string NameOf(string? path) => string.IsNullOrEmpty(path) || path == "-" ? "<stdin>" : path;
 
     /// <summary>Reads and detects a profile from a path or stdin; errors become one-line CLI errors.</summary>
-    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector = null)
-        => ReadProfile(console, path, format, profileSelector, null);
+    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector = null, bool stateAsRoot = false)
+        => ReadProfile(console, path, format, profileSelector, null, stateAsRoot);
 
     /// <summary>As <see cref="ReadProfile(CliConsole, string?, string?, string?)"/>, optionally listing the file's profiles first.</summary>
     public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector,
-        Action<IReadOnlyList<ProfileEntry>?>? listProfiles)
+        Action<IReadOnlyList<ProfileEntry>?>? listProfiles, bool stateAsRoot = false)
     {
         string name = NameOf(path);
         Stream input;
@@ -62,6 +62,7 @@ internal static class CliIO
                 SourceName = name == "<stdin>" ? null : name,
                 Diagnostics = d => console.Warn($"{name}: {d.Message}"),
                 ProfileSelector = profileSelector,
+                GoroutineStateAsRootFrame = stateAsRoot,
             };
             if (listProfiles is not null)
             {

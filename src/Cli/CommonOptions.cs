@@ -29,6 +29,11 @@ internal static class CommonOptions
         HelpName = "NAME|N",
     };
 
+    public static Option<bool> StateRoot() => new("--goroutine-state-root")
+    {
+        Description = "Goroutine dumps (debug=2): put each goroutine's state, e.g. [chan receive], as the root frame so the graph splits by state",
+    };
+
     public static Option<string?> SampleIndex() => new("--sample-index")
     {
         Description = "Sample type to use, by name (inuse_space, alloc_objects, cpu, ...) or index; default: the profile's default (else the last), as pprof",

@@ -13,6 +13,7 @@ internal static class ConvertCommand
         var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
         var profileSel = CommonOptions.Profile();
+        var stateRoot = CommonOptions.StateRoot();
         var to = new Option<string>("--to", "-t")
         {
             Description = "Output format: " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
@@ -30,14 +31,14 @@ internal static class ConvertCommand
               cat stacks.folded | flamekit convert - --to pprof -o stacks.pb.gz
             """)
         {
-            input, to, output, from, profileSel, sampleIndex, lines,
+            input, to, output, from, profileSel, stateRoot, sampleIndex, lines,
         };
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot));
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);
             var options = new WriteOptions

@@ -13,6 +13,7 @@ internal static class SvgCommand
         var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
         var profileSel = CommonOptions.Profile();
+        var stateRoot = CommonOptions.StateRoot();
         var title = new Option<string?>("--title") { Description = "Title text (default \"Flame Graph\", or \"Icicle Graph\" with --inverted)" };
         var subtitle = new Option<string?>("--subtitle") { Description = "Second line of the title" };
         var width = new Option<int?>("--width") { Description = $"Width of the image in pixels (default {FlameGraphDefaults.Width})" };
@@ -44,12 +45,12 @@ internal static class SvgCommand
               difffolded.pl before.folded after.folded | flamekit svg - > diff.svg
             """)
         {
-            input, output, from, profileSel, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
+            input, output, from, profileSel, stateRoot, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
             countName, nameType, notes, colors, bgColors, hash, inverted, reverse, flamechart, negate, lines,
         };
         cmd.SetAction(parse =>
         {
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);

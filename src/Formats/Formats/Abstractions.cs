@@ -41,6 +41,13 @@ public sealed record ReadOptions
     /// </summary>
     public string? ProfileSelector { get; init; }
 
+    /// <summary>
+    /// For Go goroutine dumps (<c>?debug=2</c>, panics, SIGQUIT): put each goroutine's state, e.g.
+    /// <c>[chan receive]</c>, as the root frame of its stack, so a flame graph splits by state first.
+    /// The state is a label either way. Default: false.
+    /// </summary>
+    public bool GoroutineStateAsRootFrame { get; init; }
+
     /// <summary>The default options.</summary>
     public static ReadOptions Default { get; } = new();
 }

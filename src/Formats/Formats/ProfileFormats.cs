@@ -18,6 +18,8 @@ public static class ProfileFormats
         new Speedscope.SpeedscopeReader(),
         new ChromeTrace.ChromeTraceReader(),
         new ChromeTrace.ChromeCpuProfileReader(),
+        new GoText.GoLegacyTextReader(),
+        new GoText.GoroutineDumpReader(),
         new Folded.FoldedReader(),
     ];
 

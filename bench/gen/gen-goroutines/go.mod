@@ -1,0 +1,3 @@
+module flamekit/bench/gen-goroutines
+
+go 1.19
