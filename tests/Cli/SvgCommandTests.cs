@@ -56,3 +56,21 @@ public class SvgCommandTests
         Assert.True(alloc[0] > alloc[2], "grown frame must be red");
     }
 }
+
+public class GoTorchWorkflowTests
+{
+    [Theory]
+    [InlineData("gotext/leak.heap.debug1.txt", null, "Heap: inuse_space", "MB")]
+    [InlineData("gotext/leak.heap.debug1.txt", "alloc_objects", "Heap: alloc_objects", "objects")]
+    [InlineData("gotext/blocking.goroutine.debug2.txt", null, "Goroutines: goroutine", "goroutines")]
+    [InlineData("gotext/blocking.mutex.debug1.txt", null, "Contention: delay", " s")]
+    public void TitlesCountNamesAndHumanUnits(string fixture, string? sampleIndex, string title, string unitText)
+    {
+        var args = new List<string> { "svg", "--colors", "mem", Fixtures.Path(fixture) };
+        if (sampleIndex is not null) { args.Add("--sample-index"); args.Add(sampleIndex); }
+        var r = CliRunner.Run("", args.ToArray());
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(">" + title + "<", r.StdOut);
+        Assert.Matches(@"<title>all \([^)]*" + System.Text.RegularExpressions.Regex.Escape(unitText) + @"[^)]*, 100%\)</title>", r.StdOut);
+    }
+}

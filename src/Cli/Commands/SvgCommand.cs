@@ -67,7 +67,7 @@ internal static class SvgCommand
             };
             options = options with
             {
-                Title = parse.GetValue(title) ?? options.Title,
+                Title = parse.GetValue(title) ?? GoTorch.Title(profile, sampleType) ?? options.Title,
                 Subtitle = parse.GetValue(subtitle) ?? options.Subtitle,
                 Width = parse.GetValue(width) ?? options.Width,
                 FrameHeight = parse.GetValue(height) ?? options.FrameHeight,
@@ -75,7 +75,8 @@ internal static class SvgCommand
                 FontType = parse.GetValue(fontType) ?? options.FontType,
                 FontWidth = parse.GetValue(fontWidth) ?? options.FontWidth,
                 MinWidth = parse.GetValue(minWidth) ?? options.MinWidth,
-                CountName = parse.GetValue(countName) ?? DefaultCountName(sampleType) ?? options.CountName,
+                CountName = parse.GetValue(countName) ?? GoTorch.CountName(sampleType),
+                UnitFormatting = GoTorch.IsMeasured(sampleType) ? UnitFormatting.Human : UnitFormatting.Counts,
                 NameType = parse.GetValue(nameType) ?? options.NameType,
                 Notes = parse.GetValue(notes) ?? options.Notes,
                 Palette = parse.GetValue(colors) ?? options.Palette,
@@ -99,7 +100,43 @@ internal static class SvgCommand
         return cmd;
     }
 
-    /// <summary>flamegraph.pl says "samples"; for measured quantities the unit is the honest count name.</summary>
-    private static string? DefaultCountName(SampleType type) =>
-        type.Unit is "count" or "" ? null : type.Unit;
+}
+
+/// <summary>
+/// go-torch's habits for Go (and other pprof) profiles: a title that says what is shown ("Heap: inuse_space"),
+/// a count name that says what is counted (bytes, objects, goroutines, ns) and human units in tooltips.
+/// Folded input keeps flamegraph.pl's "Flame Graph" and "samples".
+/// </summary>
+internal static class GoTorch
+{
+    public static bool IsMeasured(SampleType t) => Units.IsMemory(t.Unit) || Units.IsTime(t.Unit);
+
+    public static string CountName(SampleType t)
+    {
+        if (Units.IsMemory(t.Unit)) return "bytes";
+        if (Units.IsTime(t.Unit)) return "ns";
+        string type = t.Type;
+        if (type.EndsWith("objects", StringComparison.Ordinal)) return "objects";
+        return type switch
+        {
+            "goroutine" or "goroutines" => "goroutines",
+            "threadcreate" => "threads",
+            "contentions" => "contentions",
+            "" or "samples" or "before" or "after" => "samples",
+            _ => type,
+        };
+    }
+
+    public static string? Title(Profile p, SampleType shown)
+    {
+        bool Has(string name) => p.SampleTypes.Any(t => t.Type == name);
+        string? kind =
+            Has("inuse_space") || Has("alloc_space") ? "Heap" :
+            Has("cpu") ? "CPU" :
+            Has("goroutine") ? "Goroutines" :
+            Has("threadcreate") ? "Thread creation" :
+            Has("contentions") && Has("delay") ? "Contention" :
+            null;
+        return kind is null ? null : $"{kind}: {shown.Type}";
+    }
 }

@@ -241,25 +241,10 @@ public static class HumanUnits
     public static string Format(double value, string unit, string countName)
     {
         var ci = CultureInfo.InvariantCulture;
+        // Memory and time share the model's unit table (FlameKit.Units), so tooltips, `info` and reports agree.
+        if (Units.IsMemory(unit) || Units.IsTime(unit)) return Units.Format(value, unit);
         switch (unit)
         {
-            case "bytes":
-            {
-                string[] u = ["B", "kB", "MB", "GB", "TB", "PB"];
-                int k = 0;
-                while (Math.Abs(value) >= 1024 && k < u.Length - 1) { value /= 1024; k++; }
-                return (k == 0 ? value.ToString("0", ci) : value.ToString("0.#", ci)) + " " + u[k];
-            }
-            case "nanoseconds" or "microseconds" or "milliseconds" or "seconds":
-            {
-                double ns = unit switch { "nanoseconds" => value, "microseconds" => value * 1e3, "milliseconds" => value * 1e6, _ => value * 1e9 };
-                double a = Math.Abs(ns);
-                return a >= 60e9 ? (ns / 60e9).ToString("0.#", ci) + " min"
-                    : a >= 1e9 ? (ns / 1e9).ToString("0.##", ci) + " s"
-                    : a >= 1e6 ? (ns / 1e6).ToString("0.##", ci) + " ms"
-                    : a >= 1e3 ? (ns / 1e3).ToString("0.##", ci) + " µs"
-                    : ns.ToString("0", ci) + " ns";
-            }
             default:
             {
                 double a = Math.Abs(value);
