@@ -123,3 +123,29 @@ public class FoldedReaderTests
         Assert.Equal("A 1\na 1\na-b 1\na;b 1\nb 1\n", WriteFolded(p));
     }
 }
+
+public class FoldedReaderPipelineTests
+{
+    [Fact]
+    public void ManyDistinctStacksGoThroughTheSecondStageUnchanged()
+    {
+        // More distinct stacks than one hand-off batch, so the stack-insertion thread really runs.
+        var rng = new Random(7);
+        var expected = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < 30000; i++)
+        {
+            int depth = 1 + rng.Next(12);
+            var frames = new string[depth];
+            for (int d = 0; d < depth; d++) frames[d] = "f" + rng.Next(40) + (d == 0 ? "" : "_" + rng.Next(3));
+            string stack = string.Join(";", frames);
+            long count = 1 + rng.Next(5);
+            expected[stack] = expected.GetValueOrDefault(stack) + count;
+            sb.Append(stack).Append(' ').Append(count).Append('\n');
+        }
+        var p = FoldedReaderTests.ReadText(sb.ToString());
+        Assert.Equal(30000, p.SampleCount);
+        var want = string.Concat(expected.Select(kv => kv.Key + " " + kv.Value + "\n"));
+        Assert.Equal(want, FoldedReaderTests.WriteFolded(p));
+    }
+}

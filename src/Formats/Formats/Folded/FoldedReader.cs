@@ -67,30 +67,62 @@ public sealed class FoldedReader : IProfileReader
         var state = new ParseState();
         var reader = new Utf8LineReader(input);
         bool first = true;
-        while (reader.TryReadLine(out var line, out long lineNo))
+        try
         {
-            if (first)
+            while (reader.TryReadLine(out var line, out long lineNo))
             {
-                first = false;
-                if (line.StartsWith(Utf8Bom)) line = line[3..];
+                if (first)
+                {
+                    first = false;
+                    if (line.StartsWith(Utf8Bom)) line = line[3..];
+                }
+                state.AddLine(line, lineNo);
             }
-            state.AddLine(line, lineNo);
+        }
+        catch
+        {
+            state.Abandon(); // never leave the stack-insertion thread waiting
+            throw;
         }
         return state.Finish(options);
     }
 
+    /// <summary>
+    /// Parsing state. Work is split in two stages so both cores help on big inputs: this thread splits lines,
+    /// parses counts, recognises repeated stacks by a hash of their bytes, and turns the frames of each new
+    /// stack into location ids; a second thread inserts those stacks into the builder's stack trie (the
+    /// costliest step on inputs with millions of distinct stacks). The two stages touch disjoint parts of
+    /// <see cref="ProfileBuilder"/> (frames versus stack trie). A sample refers to its stack by the ordinal
+    /// of its distinct stack until the end, when the trie's ids are known.
+    /// </summary>
     private sealed class ParseState
     {
+        private const int BatchStacks = 4096;
+
         private readonly ProfileBuilder _b = new([new SampleType("samples", "count")]);
         private readonly Hash128Map _stackByHash = new();
         private readonly Utf8KeyTable _frameByName = new();
-        private GrowArray<int> _stacks = new(1024);
+        private GrowArray<int> _ordinals = new(1024);
         private GrowArray<long> _after = new(1024);
         private GrowArray<long> _before = new(0);
         private GrowArray<byte> _decimals = new(1024);
         private bool _differential;
         private int _maxDecimals;
         private long _ignored, _firstIgnored;
+        private int _distinct;
+
+        // Stage 2 hand-off: new stacks as runs of location ids, root first.
+        private Batch _batch = new();
+        private System.Collections.Concurrent.BlockingCollection<Batch>? _queue;
+        private Thread? _worker;
+        private Exception? _workerError;
+        private GrowArray<int> _stackOfOrdinal = new(1024); // owned by stage 2 until joined
+
+        private sealed class Batch
+        {
+            public GrowArray<int> Locations = new(BatchStacks * 16);
+            public GrowArray<int> Ends = new(BatchStacks);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
         public void AddLine(ReadOnlySpan<byte> line, long lineNo)
@@ -112,35 +144,35 @@ public sealed class FoldedReader : IProfileReader
             {
                 _differential = true;
                 // Lines read so far had one count: in a differential file that means unchanged.
-                _before.PadTo(0);
                 for (int i = 0; i < _after.Count; i++) _before.Add(_after[i]);
             }
             int d = Math.Max(decimals, diff ? beforeDecimals : 0);
             if (d > _maxDecimals) _maxDecimals = d;
-            int stackId = InternStack(stack);
-            _stacks.Add(stackId);
+            _ordinals.Add(OrdinalOf(stack));
             _decimals.Add((byte)d);
             _after.Add(Rescale(value, decimals, d));
             if (_differential) _before.Add(diff ? Rescale(before, beforeDecimals, d) : Rescale(value, decimals, d));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
-        private int InternStack(ReadOnlySpan<byte> stack)
+        private int OrdinalOf(ReadOnlySpan<byte> stack)
         {
             var h = StackHash.Hash(stack);
             if (_stackByHash.TryGetValue(h, out int known)) return known;
+            int ordinal = _distinct++;
+            _stackByHash.Add(h, ordinal);
             // Perl's split drops trailing empty fields; keep leading and inner empty frames as flamegraph.pl does.
             while (!stack.IsEmpty && stack[^1] == (byte)';') stack = stack[..^1];
-            var s = StackId.Empty;
             while (!stack.IsEmpty)
             {
                 int semi = stack.IndexOf((byte)';');
                 var frame = semi < 0 ? stack : stack[..semi];
                 stack = semi < 0 ? default : stack[(semi + 1)..];
-                s = _b.Push(s, new LocationId(InternFrame(frame)));
+                _batch.Locations.Add(InternFrame(frame));
             }
-            _stackByHash.Add(h, s.Index);
-            return s.Index;
+            _batch.Ends.Add(_batch.Locations.Count);
+            if (_batch.Ends.Count == BatchStacks) Flush();
+            return ordinal;
         }
 
         private int InternFrame(ReadOnlySpan<byte> frame)
@@ -151,9 +183,69 @@ public sealed class FoldedReader : IProfileReader
             return id;
         }
 
+        /// <summary>Hands the current batch to stage 2, starting its thread on the first full batch.</summary>
+        private void Flush()
+        {
+            if (_queue is null)
+            {
+                _queue = new System.Collections.Concurrent.BlockingCollection<Batch>(boundedCapacity: 4);
+                _worker = new Thread(InsertStacks) { IsBackground = true, Name = "flamekit folded stacks" };
+                _worker.Start();
+            }
+            _queue.Add(_batch);
+            _batch = new Batch();
+        }
+
+        private void InsertStacks()
+        {
+            try
+            {
+                foreach (var batch in _queue!.GetConsumingEnumerable()) InsertBatch(batch);
+            }
+            catch (Exception e)
+            {
+                _workerError = e;
+                // Keep draining so the reading thread never blocks on a full queue.
+                foreach (var _ in _queue!.GetConsumingEnumerable()) { }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
+        private void InsertBatch(Batch batch)
+        {
+            int from = 0;
+            for (int k = 0; k < batch.Ends.Count; k++)
+            {
+                int to = batch.Ends[k];
+                var s = StackId.Empty;
+                for (int j = from; j < to; j++) s = _b.Push(s, new LocationId(batch.Locations[j]));
+                _stackOfOrdinal.Add(s.Index);
+                from = to;
+            }
+        }
+
+        /// <summary>Waits for stage 2 and inserts the last, partial batch.</summary>
+        private void Join()
+        {
+            if (_queue is not null)
+            {
+                _queue.CompleteAdding();
+                _worker!.Join();
+                if (_workerError is not null) throw new InvalidOperationException("folded stack insertion failed", _workerError);
+            }
+            InsertBatch(_batch);
+        }
+
+        public void Abandon()
+        {
+            _queue?.CompleteAdding();
+            _worker?.Join();
+        }
+
         public Profile Finish(ReadOptions options)
         {
-            if (_stacks.Count == 0)
+            Join();
+            if (_ordinals.Count == 0)
             {
                 if (_ignored > 0)
                     throw new ProfileFormatException("folded", "expected 'frame;frame;... COUNT' (stack, whitespace, number)", _firstIgnored);
@@ -165,22 +257,20 @@ public sealed class FoldedReader : IProfileReader
                 ? [new SampleType(BeforeType, "count") { DecimalPlaces = _maxDecimals }, new SampleType(AfterType, "count") { DecimalPlaces = _maxDecimals }]
                 : [new SampleType("samples", "count") { DecimalPlaces = _maxDecimals }];
             _b.SetSampleTypes(types);
-            var final = _b;
             Span<long> values = stackalloc long[types.Length];
-            for (int i = 0; i < _stacks.Count; i++)
+            for (int i = 0; i < _ordinals.Count; i++)
             {
-                int up = _maxDecimals - _decimals[i];
-                long scale = Pow10(up);
+                long scale = Pow10(_maxDecimals - _decimals[i]);
                 if (_differential)
                 {
                     values[0] = checked(_before[i] * scale);
                     values[1] = checked(_after[i] * scale);
                 }
                 else values[0] = checked(_after[i] * scale);
-                final.AddSample(new StackId(_stacks[i]), values);
+                _b.AddSample(new StackId(_stackOfOrdinal[_ordinals[i]]), values);
             }
-            if (options.SourceName is not null) final.Name = Path.GetFileName(options.SourceName);
-            return final.Build();
+            if (options.SourceName is not null) _b.Name = Path.GetFileName(options.SourceName);
+            return _b.Build();
         }
     }
 
