@@ -27,7 +27,9 @@ public sealed class ProfileBuilder
     private GrowArray<int> _stackLocation = new(64);
     private GrowArray<int> _stackParent = new(64);
     private GrowArray<int> _stackDepth = new(64);
-    private readonly Dictionary<long, int> _stackIndex = new();
+    // Not a Dictionary<long, int>: long.GetHashCode is (low ^ high), so (parent, callee) keys collide heavily
+    // once the trie has millions of nodes (reading a 1M-sample pprof took 11 s instead of ~1 s).
+    private StackInternTable _stackIndex = new(64);
     private readonly List<Label[]> _labelSets = [[]];
     private readonly Dictionary<LabelSetKey, int> _labelSetIndex = new();
     private readonly List<ThreadInfo> _threads = [];
@@ -161,13 +163,11 @@ public sealed class ProfileBuilder
     public StackId Push(StackId parent, LocationId callee)
     {
         long key = ((long)parent.Index << 32) | (uint)callee.Index;
-        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stackIndex, key, out bool exists);
-        if (exists) return new(slot);
-        int id = _stackLocation.Count;
+        int id = _stackIndex.GetOrAdd(key, parent.Index >= StackInternTable.LocalAfter, _stackLocation.Count, out bool added);
+        if (!added) return new(id);
         _stackLocation.Add(callee.Index);
         _stackParent.Add(parent.Index);
         _stackDepth.Add(_stackDepth[parent.Index] + 1);
-        slot = id;
         return new(id);
     }
 
@@ -382,4 +382,112 @@ internal struct GrowArray<T>(int capacity)
     }
 
     public readonly T[] ToArray() => _items.AsSpan(0, _count).ToArray();
+}
+
+/// <summary>
+/// An open-addressing hash map from a (parent, callee) stack key to a stack node id, with linear probing over
+/// one array of 12-byte entries, kept at most half full. Node ids are never 0 (0 is the empty stack), so a
+/// value of 0 marks a free slot.
+/// </summary>
+/// <remarks>
+/// Big profiles have millions of stack nodes, and a well-mixed hash makes every insert touch a random cache
+/// line and page of a table of hundreds of megabytes. Instead, children of a parent created after the
+/// first <see cref="LocalAfter"/> nodes get the home slot <c>2 * parent</c> with its low 10 bits scrambled
+/// by the callee: node ids are given out in creation order and a new stack mostly extends the node created
+/// just before it, so inserts walk the table nearly sequentially. The first nodes are the ones near the
+/// roots, which have many children each (hundreds of callees under <c>main</c>); they keep a well-mixed
+/// hash so they do not pile up in one window. The kind of home slot is remembered in bit 30 of the stored
+/// value, so the table can grow without consulting the trie. On a 1M-sample pprof (13M nodes) this took
+/// about a third less CPU time than a well-mixed hash alone (which in turn replaced a Dictionary whose
+/// long hash, low ^ high, collided badly).
+/// </remarks>
+internal struct StackInternTable
+{
+    /// <summary>Parents with an id at least this use the locality-preserving home slot.</summary>
+    public const int LocalAfter = 4096;
+    private const int LocalFlag = 1 << 30;
+    private const int IdMask = LocalFlag - 1;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct Entry
+    {
+        public long Key;
+        public int Value;
+    }
+
+    private Entry[] _entries;
+    private int _count;
+    private int _shift;
+
+    public StackInternTable(int capacity)
+    {
+        int bits = 4;
+        while ((1 << bits) < capacity * 2 && bits < 30) bits++;
+        _entries = new Entry[1 << bits];
+        _shift = 64 - bits;
+    }
+
+    /// <summary>Number of keys held.</summary>
+    public readonly int Count => _count;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Home(long key, bool local, int mask, int shift)
+    {
+        if (!local) return (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> shift);
+        uint parent = (uint)(key >> 32), callee = (uint)key;
+        uint scramble = (callee * 0x9E3779B1u) >> 22; // 10 well-mixed bits of the callee
+        return (int)(((parent << 1) ^ scramble) & (uint)mask);
+    }
+
+    /// <summary>
+    /// Finds <paramref name="key"/>, or adds it with <paramref name="newId"/>.
+    /// </summary>
+    /// <param name="key">(parent &lt;&lt; 32) | callee.</param>
+    /// <param name="local">Whether to use the locality-preserving home slot (see <see cref="LocalAfter"/>); must be the same every time for a key.</param>
+    /// <param name="newId">The id to store when the key is new (non-zero, below 2^30).</param>
+    /// <param name="added">True when the key was added.</param>
+    /// <returns>The key's id.</returns>
+    public int GetOrAdd(long key, bool local, int newId, out bool added)
+    {
+        if (_count >= _entries.Length >> 1) Grow();
+        var entries = _entries;
+        int mask = entries.Length - 1;
+        int i = Home(key, local, mask, _shift);
+        while (true)
+        {
+            ref Entry e = ref entries[i];
+            if (e.Value == 0)
+            {
+                if ((uint)newId > IdMask || newId == 0) throw new InvalidOperationException("too many stack nodes");
+                e.Key = key;
+                e.Value = newId | (local ? LocalFlag : 0);
+                _count++;
+                added = true;
+                return newId;
+            }
+            if (e.Key == key)
+            {
+                added = false;
+                return e.Value & IdMask;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void Grow()
+    {
+        var old = _entries;
+        var entries = new Entry[old.Length * 2];
+        int shift = _shift - 1;
+        int mask = entries.Length - 1;
+        foreach (var e in old)
+        {
+            if (e.Value == 0) continue;
+            int i = Home(e.Key, (e.Value & LocalFlag) != 0, mask, shift);
+            while (entries[i].Value != 0) i = (i + 1) & mask;
+            entries[i] = e;
+        }
+        _entries = entries;
+        _shift = shift;
+    }
 }
