@@ -7,7 +7,7 @@ using FlameKit.Formats.Pprof;
 namespace FlameKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>read FILE</c>, <c>generated FILE</c> and <c>convert IN OUT</c> run one job once and print
+/// Entry point. <c>detect FILE...</c> prints what the pprof reader's detection says; <c>read FILE</c>, <c>generated FILE</c> and <c>convert IN OUT</c> run one job once and print
 /// its wall time (for <c>/usr/bin/time -v</c> peak-memory measurements); anything else runs BenchmarkDotNet.
 /// </summary>
 public static class Program
@@ -16,6 +16,17 @@ public static class Program
     /// <param name="args">Command line.</param>
     public static int Main(string[] args)
     {
+        if (args.Length >= 2 && args[0] == "detect")
+        {
+            foreach (var f in args[1..])
+            {
+                using var fs = File.OpenRead(f);
+                var (stream, head, complete) = ProfileFormats.Peek(fs);
+                stream.Dispose();
+                Console.WriteLine($"{new PprofReader().Detect(head, complete),-4} {f}");
+            }
+            return 0;
+        }
         if (args.Length >= 2 && args[0] is "read" or "generated" or "convert")
         {
             var sw = Stopwatch.StartNew();

@@ -29,7 +29,10 @@ public sealed class ProfileBuilder
     private GrowArray<int> _stackDepth = new(64);
     // Not a Dictionary<long, int>: long.GetHashCode is (low ^ high), so (parent, callee) keys collide heavily
     // once the trie has millions of nodes (reading a 1M-sample pprof took 11 s instead of ~1 s).
+    // Children of the first nodes (near the roots, read by nearly every sample) live in a small table of
+    // their own that stays in cache; all others in the big one (see StackInternTable).
     private StackInternTable _stackIndex = new(64);
+    private StackInternTable _shallowStackIndex = new(64);
     private readonly List<Label[]> _labelSets = [[]];
     private readonly Dictionary<LabelSetKey, int> _labelSetIndex = new();
     private readonly List<ThreadInfo> _threads = [];
@@ -163,12 +166,29 @@ public sealed class ProfileBuilder
     public StackId Push(StackId parent, LocationId callee)
     {
         long key = ((long)parent.Index << 32) | (uint)callee.Index;
-        int id = _stackIndex.GetOrAdd(key, parent.Index >= StackInternTable.LocalAfter, _stackLocation.Count, out bool added);
+        int id = parent.Index >= StackInternTable.LocalAfter
+            ? _stackIndex.GetOrAdd(key, local: true, _stackLocation.Count, out bool added)
+            : _shallowStackIndex.GetOrAdd(key, local: false, _stackLocation.Count, out added);
         if (!added) return new(id);
         _stackLocation.Add(callee.Index);
         _stackParent.Add(parent.Index);
         _stackDepth.Add(_stackDepth[parent.Index] + 1);
         return new(id);
+    }
+
+    /// <summary>
+    /// Reserves room for about <paramref name="nodes"/> stack nodes, so that readers which can estimate the
+    /// size of the trie up front (pprof: from the bytes of its samples) avoid repeated regrowth of the
+    /// stack tables. Added for the pprof reader; an over-estimate costs only untouched (uncommitted) memory.
+    /// </summary>
+    /// <param name="nodes">Expected number of stack nodes.</param>
+    internal void EnsureStackCapacity(int nodes)
+    {
+        nodes = Math.Clamp(nodes, 0, 1 << 27);
+        _stackIndex.EnsureCapacity(nodes);
+        _stackLocation.EnsureCapacity(nodes);
+        _stackParent.EnsureCapacity(nodes);
+        _stackDepth.EnsureCapacity(nodes);
     }
 
     /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
@@ -370,6 +390,11 @@ internal struct GrowArray<T>(int capacity)
         _count += items.Length;
     }
 
+    public void EnsureCapacity(int capacity)
+    {
+        if (capacity > _items.Length) Array.Resize(ref _items, capacity);
+    }
+
     public void PadTo(int count, T value = default!)
     {
         while (_count < count) Add(value);
@@ -396,7 +421,8 @@ internal struct GrowArray<T>(int capacity)
 /// by the callee: node ids are given out in creation order and a new stack mostly extends the node created
 /// just before it, so inserts walk the table nearly sequentially. The first nodes are the ones near the
 /// roots, which have many children each (hundreds of callees under <c>main</c>); they keep a well-mixed
-/// hash so they do not pile up in one window. The kind of home slot is remembered in bit 30 of the stored
+/// hash so they do not pile up in one window, and <see cref="ProfileBuilder"/> keeps them in a second, small
+/// table that stays in cache, since nearly every sample starts with them. The kind of home slot is remembered in bit 30 of the stored
 /// value, so the table can grow without consulting the trie. On a 1M-sample pprof (13M nodes) this took
 /// about a third less CPU time than a well-mixed hash alone (which in turn replaced a Dictionary whose
 /// long hash, low ^ high, collided badly).
@@ -429,6 +455,14 @@ internal struct StackInternTable
 
     /// <summary>Number of keys held.</summary>
     public readonly int Count => _count;
+
+    /// <summary>Grows the table (once) so that <paramref name="keys"/> keys fit without regrowth.</summary>
+    public void EnsureCapacity(int keys)
+    {
+        int size = _entries.Length;
+        while ((size >> 1) < keys && size < (1 << 28)) size <<= 1;
+        if (size != _entries.Length) Resize(size);
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int Home(long key, bool local, int mask, int shift)
@@ -474,11 +508,13 @@ internal struct StackInternTable
         }
     }
 
-    private void Grow()
+    private void Grow() => Resize(_entries.Length * 2);
+
+    private void Resize(int size)
     {
         var old = _entries;
-        var entries = new Entry[old.Length * 2];
-        int shift = _shift - 1;
+        var entries = new Entry[size];
+        int shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
         int mask = entries.Length - 1;
         foreach (var e in old)
         {

@@ -69,27 +69,60 @@ public sealed class PprofReader : IProfileReader
 
     private static (byte[] Data, int Length) ReadAll(Stream s)
     {
-        byte[] buf;
         if (s.CanSeek)
         {
             long remaining = s.Length - s.Position;
             if (remaining > Array.MaxLength) throw new ProfileFormatException("pprof", "input is too large (over 2 GB)");
-            buf = new byte[Math.Max(1, remaining + 1)];
+            var buf = new byte[remaining];
+            int n = 0, r;
+            while (n < buf.Length && (r = s.Read(buf, n, buf.Length - n)) > 0) n += r;
+            if (n == buf.Length && s.ReadByte() is int extra and >= 0)
+            {
+                // The stream grew while being read: keep what we have and read the rest in chunks.
+                var grown = new byte[n + 1];
+                buf.CopyTo(grown, 0);
+                grown[n] = (byte)extra;
+                return ReadChunked(s, grown, n + 1);
+            }
+            return (buf, n);
         }
-        else buf = new byte[1 << 20];
-        int n = 0;
+        return ReadChunked(s, [], 0);
+    }
+
+    // Unknown length (a decompressing stream): read into 4 MB chunks, then copy once into an exact array,
+    // instead of doubling one array (which allocates and touches twice the memory).
+    private static (byte[] Data, int Length) ReadChunked(Stream s, byte[] first, int firstLength)
+    {
+        const int ChunkSize = 4 << 20;
+        var chunks = new List<byte[]>();
+        long total = firstLength;
+        int last = 0;
         while (true)
         {
-            if (n == buf.Length)
+            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+            int n = 0, r;
+            while (n < ChunkSize && (r = s.Read(chunk, n, ChunkSize - n)) > 0) n += r;
+            chunks.Add(chunk);
+            last = n;
+            total += n;
+            if (total > Array.MaxLength)
             {
-                if (buf.Length >= Array.MaxLength) throw new ProfileFormatException("pprof", "input is too large (over 2 GB)");
-                Array.Resize(ref buf, (int)Math.Min(Array.MaxLength, (long)buf.Length * 2));
+                foreach (var c in chunks) System.Buffers.ArrayPool<byte>.Shared.Return(c);
+                throw new ProfileFormatException("pprof", "input is too large (over 2 GB)");
             }
-            int r = s.Read(buf, n, buf.Length - n);
-            if (r == 0) break;
-            n += r;
+            if (n < ChunkSize) break;
         }
-        return (buf, n);
+        var data = new byte[total];
+        first.AsSpan(0, firstLength).CopyTo(data);
+        long pos = firstLength;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            int len = i == chunks.Count - 1 ? last : ChunkSize;
+            chunks[i].AsSpan(0, len).CopyTo(data.AsSpan((int)pos));
+            pos += len;
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunks[i]);
+        }
+        return (data, (int)total);
     }
 }
 
@@ -258,6 +291,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     private readonly List<RawLocation> _locations = [];
     private readonly List<RawLine> _lines = [];
     private int _sampleFieldCount;
+    private long _sampleBytes;
 
     private record struct RawMapping(ulong Id, ulong Start, ulong Limit, ulong Offset, long File, long BuildId, bool Fn, bool FileNames, bool LineNumbers, bool Inline, long At);
     private record struct RawFunction(ulong Id, long Name, long SystemName, long File, long StartLine, long At);
@@ -281,7 +315,13 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         cis = NewStream();
         try
         {
-            if (_sampleFieldCount > 0) ReadSamples(cis, b, locIds);
+            if (_sampleFieldCount > 0)
+            {
+                // A location id takes at least one byte, so the sample bytes bound the trie's size; a quarter
+                // of them is close for typical profiles and saves regrowing the stack tables many times.
+                b.EnsureStackCapacity((int)Math.Min(_sampleBytes / 4, int.MaxValue));
+                ReadSamples(cis, b, locIds);
+            }
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -317,6 +357,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
                     ExpectWire(tag, PprofFields.LengthDelimited, "sample (Sample message)", at);
                     _sampleFieldCount++;
                     cis.SkipLastField();
+                    _sampleBytes += cis.Position - at;
                     break;
                 case PprofFields.Mapping:
                     ExpectWire(tag, PprofFields.LengthDelimited, "mapping (Mapping message)", at);
