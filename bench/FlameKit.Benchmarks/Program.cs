@@ -48,7 +48,15 @@ public static class Program
                 default:
                     using (var fs = File.OpenRead(args[1])) p = ProfileFormats.Read(fs).Profile;
                     Console.Error.WriteLine($"read: {sw.Elapsed.TotalSeconds:F3} s");
+                    if (Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_UNCOMPRESSED") == "1")
+                    {
+                        var t = Stopwatch.StartNew();
+                        PprofWriter.WriteUncompressed(p, Stream.Null, WriteOptions.Default);
+                        Console.Error.WriteLine($"encode only (no gzip): {t.Elapsed.TotalSeconds:F3} s");
+                    }
+                    var w = Stopwatch.StartNew();
                     using (var o = File.Create(args[2])) new PprofWriter().Write(p, o, WriteOptions.Default);
+                    Console.Error.WriteLine($"write: {w.Elapsed.TotalSeconds:F3} s");
                     break;
             }
             Console.WriteLine($"{args[0]}: {sw.Elapsed.TotalSeconds:F3} s, {p.SampleCount} samples, {p.Locations.Length} locations, {p.StackCount} stack nodes; GC pause {GC.GetTotalPauseDuration().TotalSeconds:F3} s, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() >> 20} MB");

@@ -28,7 +28,9 @@ public sealed class PprofWriter : IProfileWriter
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(output);
         options ??= WriteOptions.Default;
-        using var gz = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true);
+        // Fastest, not Optimal: on the 1M-sample benchmark profile (71 MB of protobuf) gzip took ~0.1 s
+        // instead of ~1.4 s, for a 23% larger file (59 MB instead of 48 MB); conversion speed matters more here.
+        using var gz = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         using (var cos = new CodedOutputStream(gz, leaveOpen: true))
         {
             new Encoder(profile, cos, options).Write();
