@@ -621,103 +621,155 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     // Pass 2: samples, resolved and interned as they are read.
     private void ReadSamples(CodedInputStream cis, ProfileBuilder b, IdMap locIds)
     {
-        int nTypes = b.SampleTypes.Count;
-        var locIndex = _locationIndex!;
-        var locs = new LocationId[64];
-        var values = new long[nTypes];
-        var labelRaw = new long[16];
-        var labelCache = new LabelSetCache();
-        var strings = _strings;
+        var state = new SampleState(b.SampleTypes.Count, _locationIndex!, locIds);
         uint sampleTag = PprofFields.Tag(PprofFields.Sample, PprofFields.LengthDelimited);
-        uint locPacked = PprofFields.Tag(1, PprofFields.LengthDelimited), locSingle = PprofFields.Tag(1, 0);
-        uint valPacked = PprofFields.Tag(2, PprofFields.LengthDelimited), valSingle = PprofFields.Tag(2, 0);
-        uint labelTag = PprofFields.Tag(3, PprofFields.LengthDelimited);
-
         while (true)
         {
             long sampleAt = cis.Position;
             uint tag = cis.ReadTag();
             if (tag == 0) break;
             if (tag != sampleTag) { cis.SkipLastField(); continue; }
-            long end = BeginMessage(cis);
-            int nLoc = 0, nVal = 0, nLab = 0;
-            while (cis.Position < end)
+            ReadSample(cis, b, state, sampleAt);
+        }
+    }
+
+    /// <summary>Scratch buffers reused for every sample, so reading a sample allocates nothing.</summary>
+    private sealed class SampleState(int nTypes, int[] locIndex, IdMap locIds)
+    {
+        public readonly int NTypes = nTypes;
+        public readonly int[] LocIndex = locIndex;
+        public readonly IdMap LocIds = locIds;
+        public LocationId[] Locs = new LocationId[64];
+        public readonly long[] Values = new long[nTypes];
+        public long[] LabelRaw = new long[16];
+        public readonly LabelSetCache Labels = new();
+    }
+
+    // One sample message; a method of its own so the JIT optimises it fully (a single long loop would run
+    // as on-stack-replaced code). Packed fields are framed by CodedInputStream (SkipLastField) and their
+    // varints decoded straight from the buffer, which avoids a call per varint on the hottest path.
+    private void ReadSample(CodedInputStream cis, ProfileBuilder b, SampleState st, long sampleAt)
+    {
+        const uint LocPacked = 1 << 3 | PprofFields.LengthDelimited, LocSingle = 1 << 3;
+        const uint ValPacked = 2 << 3 | PprofFields.LengthDelimited, ValSingle = 2 << 3;
+        const uint LabelTag = 3 << 3 | PprofFields.LengthDelimited;
+        int nTypes = st.NTypes;
+        var values = st.Values;
+        long end = BeginMessage(cis);
+        int nLoc = 0, nVal = 0, nLab = 0;
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint t = cis.ReadTag();
+            if (t == LocPacked)
             {
-                long at = cis.Position;
-                uint t = cis.ReadTag();
-                if (t == locPacked)
+                cis.SkipLastField();
+                var span = Payload(at, cis.Position);
+                int pos = 0;
+                while (pos < span.Length)
                 {
-                    long pend = BeginMessage(cis);
-                    while (cis.Position < pend)
-                    {
-                        if (nLoc == locs.Length) Array.Resize(ref locs, nLoc * 2);
-                        locs[nLoc++] = ResolveLocation(locIds, locIndex, cis.ReadUInt64(), at);
-                    }
-                    EndMessage(cis, pend);
+                    ulong id = Varint(span, ref pos, at);
+                    if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
+                    st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, id, at);
                 }
-                else if (t == valPacked)
+            }
+            else if (t == ValPacked)
+            {
+                cis.SkipLastField();
+                var span = Payload(at, cis.Position);
+                int pos = 0;
+                while (pos < span.Length)
                 {
-                    long pend = BeginMessage(cis);
-                    while (cis.Position < pend)
-                    {
-                        long v = cis.ReadInt64();
-                        if (nVal < nTypes) values[nVal] = v;
-                        nVal++;
-                    }
-                    EndMessage(cis, pend);
-                }
-                else if (t == locSingle)
-                {
-                    if (nLoc == locs.Length) Array.Resize(ref locs, nLoc * 2);
-                    locs[nLoc++] = ResolveLocation(locIds, locIndex, cis.ReadUInt64(), at);
-                }
-                else if (t == valSingle)
-                {
-                    long v = cis.ReadInt64();
+                    long v = (long)Varint(span, ref pos, at);
                     if (nVal < nTypes) values[nVal] = v;
                     nVal++;
                 }
-                else if (t == labelTag)
-                {
-                    long lend = BeginMessage(cis);
-                    long key = 0, str = 0, num = 0, unit = 0;
-                    while (cis.Position < lend)
-                    {
-                        long lat = cis.Position;
-                        uint lt = cis.ReadTag();
-                        int lf = (int)(lt >> 3);
-                        if (lf is >= 1 and <= 4) ExpectWire(lt, 0, $"Label field {lf}", lat);
-                        switch (lf)
-                        {
-                            case 1: key = cis.ReadInt64(); break;
-                            case 2: str = cis.ReadInt64(); break;
-                            case 3: num = cis.ReadInt64(); break;
-                            case 4: unit = cis.ReadInt64(); break;
-                            default: cis.SkipLastField(); break;
-                        }
-                    }
-                    EndMessage(cis, lend);
-                    if ((ulong)key >= (ulong)strings.Count || (ulong)str >= (ulong)strings.Count || (ulong)unit >= (ulong)strings.Count)
-                        throw Error($"label: string index out of range (the string table has {strings.Count} entries)", at);
-                    if (nLab * 4 + 4 > labelRaw.Length) Array.Resize(ref labelRaw, labelRaw.Length * 2);
-                    labelRaw[nLab * 4] = key; labelRaw[nLab * 4 + 1] = str; labelRaw[nLab * 4 + 2] = num; labelRaw[nLab * 4 + 3] = unit;
-                    nLab++;
-                }
-                else if ((t >> 3) is 1 or 2 or 3)
-                {
-                    throw Error($"expected sample field {t >> 3} with a valid wire type, got wire type {t & 7}", at);
-                }
-                else cis.SkipLastField();
             }
-            EndMessage(cis, end);
-            if (nVal != nTypes)
-                throw Error($"sample has {nVal} values but the profile has {nTypes} sample types", sampleAt);
-
-            var stack = StackId.Empty;
-            for (int i = nLoc - 1; i >= 0; i--) stack = b.Push(stack, locs[i]);
-            var labels = nLab == 0 ? LabelSetId.Empty : labelCache.Get(b, labelRaw, nLab * 4, strings);
-            b.AddSample(stack, values, labels);
+            else if (t == LocSingle)
+            {
+                if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
+                st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, cis.ReadUInt64(), at);
+            }
+            else if (t == ValSingle)
+            {
+                long v = cis.ReadInt64();
+                if (nVal < nTypes) values[nVal] = v;
+                nVal++;
+            }
+            else if (t == LabelTag)
+            {
+                long lend = BeginMessage(cis);
+                long key = 0, str = 0, num = 0, unit = 0;
+                while (cis.Position < lend)
+                {
+                    long lat = cis.Position;
+                    uint lt = cis.ReadTag();
+                    int lf = (int)(lt >> 3);
+                    if (lf is >= 1 and <= 4) ExpectWire(lt, 0, $"Label field {lf}", lat);
+                    switch (lf)
+                    {
+                        case 1: key = cis.ReadInt64(); break;
+                        case 2: str = cis.ReadInt64(); break;
+                        case 3: num = cis.ReadInt64(); break;
+                        case 4: unit = cis.ReadInt64(); break;
+                        default: cis.SkipLastField(); break;
+                    }
+                }
+                EndMessage(cis, lend);
+                var strings = _strings;
+                if ((ulong)key >= (ulong)strings.Count || (ulong)str >= (ulong)strings.Count || (ulong)unit >= (ulong)strings.Count)
+                    throw Error($"label: string index out of range (the string table has {strings.Count} entries)", at);
+                if (nLab * 4 + 4 > st.LabelRaw.Length) Array.Resize(ref st.LabelRaw, st.LabelRaw.Length * 2);
+                var raw = st.LabelRaw;
+                raw[nLab * 4] = key; raw[nLab * 4 + 1] = str; raw[nLab * 4 + 2] = num; raw[nLab * 4 + 3] = unit;
+                nLab++;
+            }
+            else if ((t >> 3) is 1 or 2 or 3)
+            {
+                throw Error($"expected sample field {t >> 3} with a valid wire type, got wire type {t & 7}", at);
+            }
+            else cis.SkipLastField();
         }
+        EndMessage(cis, end);
+        if (nVal != nTypes)
+            throw Error($"sample has {nVal} values but the profile has {nTypes} sample types", sampleAt);
+
+        var stack = StackId.Empty;
+        var locs = st.Locs;
+        for (int i = nLoc - 1; i >= 0; i--) stack = b.Push(stack, locs[i]);
+        var labels = nLab == 0 ? LabelSetId.Empty : st.Labels.Get(b, st.LabelRaw, nLab * 4, _strings);
+        b.AddSample(stack, values, labels);
+    }
+
+    /// <summary>The payload of the length-delimited field whose tag started at <paramref name="tagAt"/> and that ends at <paramref name="end"/>.</summary>
+    private ReadOnlySpan<byte> Payload(long tagAt, long end)
+    {
+        // Skip the (one-byte) tag and the length varint; SkipLastField has validated both.
+        int pos = (int)tagAt + 1;
+        while ((data[pos] & 0x80) != 0) pos++;
+        pos++;
+        return data.AsSpan(pos, (int)end - pos);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Varint(ReadOnlySpan<byte> span, ref int pos, long at)
+    {
+        byte x = span[pos];
+        if (x < 0x80) { pos++; return x; }
+        return VarintSlow(span, ref pos, at);
+    }
+
+    private ulong VarintSlow(ReadOnlySpan<byte> span, ref int pos, long at)
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 70; shift += 7)
+        {
+            if (pos >= span.Length) break;
+            byte x = span[pos++];
+            value |= (ulong)(x & 0x7f) << shift;
+            if (x < 0x80) return value;
+        }
+        throw Error("malformed varint in a packed field", at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
