@@ -20,5 +20,9 @@ internal static class CliSupport
         writer.Format.Name == "pprof" ? profile : PruneDropFrames(profile);
 
     /// <summary>Applies drop_frames/keep_frames (pprof's Prune) when the profile has them.</summary>
-    public static Profile PruneDropFrames(Profile profile) => profile; // wired to ProfileTransforms.PruneDropFrames when it lands
+    public static Profile PruneDropFrames(Profile profile)
+    {
+        try { return FlameKit.Transforms.ProfileTransforms.PruneDropFrames(profile); }
+        catch (ArgumentException e) { throw CliException.Input("invalid drop_frames/keep_frames expression in the profile: " + e.Message); }
+    }
 }

@@ -26,7 +26,12 @@ public sealed class ProfileBuilder
     private readonly Dictionary<(string, string, long), int> _frameIndex = new();
     private GrowArray<int> _stackLocation = new(64);
     private GrowArray<int> _stackParent = new(64);
-    private readonly Int64Map _stackIndex = new(1024);
+    // Not a Dictionary<long, int>: long.GetHashCode is (low ^ high), so (parent, callee) keys collide heavily
+    // once the trie has millions of nodes (reading a 1M-sample pprof took 11 s instead of ~1 s).
+    // Children of the first nodes (near the roots, read by nearly every sample) live in a small table of
+    // their own that stays in cache; all others in the big one (see StackInternTable).
+    private StackInternTable _stackIndex = new(64);
+    private StackInternTable _shallowStackIndex = new(64);
     private readonly List<Label[]> _labelSets = [[]];
     private readonly Dictionary<LabelSetKey, int> _labelSetIndex = new();
     private readonly List<ThreadInfo> _threads = [];
@@ -170,15 +175,28 @@ public sealed class ProfileBuilder
     /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
     public StackId Push(StackId parent, LocationId callee)
     {
-        // +1 on the location keeps the key non-zero (0 marks an empty slot in the map).
-        long key = ((long)parent.Index << 32) | (uint)(callee.Index + 1);
-        ref int slot = ref _stackIndex.GetValueRefOrAddDefault(key, out bool exists);
-        if (exists) return new(slot);
-        int id = _stackLocation.Count;
+        long key = ((long)parent.Index << 32) | (uint)callee.Index;
+        int id = parent.Index >= StackInternTable.LocalAfter
+            ? _stackIndex.GetOrAdd(key, local: true, _stackLocation.Count, out bool added)
+            : _shallowStackIndex.GetOrAdd(key, local: false, _stackLocation.Count, out added);
+        if (!added) return new(id);
         _stackLocation.Add(callee.Index);
         _stackParent.Add(parent.Index);
-        slot = id;
         return new(id);
+    }
+
+    /// <summary>
+    /// Reserves room for about <paramref name="nodes"/> stack nodes, so that readers which can estimate the
+    /// size of the trie up front (pprof: from the bytes of its samples) avoid repeated regrowth of the
+    /// stack tables. Added for the pprof reader; an over-estimate costs only untouched (uncommitted) memory.
+    /// </summary>
+    /// <param name="nodes">Expected number of stack nodes.</param>
+    internal void EnsureStackCapacity(int nodes)
+    {
+        nodes = Math.Clamp(nodes, 0, 1 << 27);
+        _stackIndex.EnsureCapacity(nodes);
+        _stackLocation.EnsureCapacity(nodes);
+        _stackParent.EnsureCapacity(nodes);
     }
 
     /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
@@ -389,6 +407,11 @@ internal struct GrowArray<T>(int capacity)
         _count += items.Length;
     }
 
+    public void EnsureCapacity(int capacity)
+    {
+        if (capacity > _items.Length) Array.Resize(ref _items, capacity);
+    }
+
     public void PadTo(int count, T value = default!)
     {
         while (_count < count) Add(value);
@@ -401,4 +424,123 @@ internal struct GrowArray<T>(int capacity)
     }
 
     public readonly T[] ToArray() => _items.AsSpan(0, _count).ToArray();
+}
+
+/// <summary>
+/// An open-addressing hash map from a (parent, callee) stack key to a stack node id, with linear probing over
+/// one array of 12-byte entries, kept at most half full. Node ids are never 0 (0 is the empty stack), so a
+/// value of 0 marks a free slot.
+/// </summary>
+/// <remarks>
+/// Big profiles have millions of stack nodes, and a well-mixed hash makes every insert touch a random cache
+/// line and page of a table of hundreds of megabytes. Instead, children of a parent created after the
+/// first <see cref="LocalAfter"/> nodes get the home slot <c>2 * parent</c> with its low 10 bits scrambled
+/// by the callee: node ids are given out in creation order and a new stack mostly extends the node created
+/// just before it, so inserts walk the table nearly sequentially. The first nodes are the ones near the
+/// roots, which have many children each (hundreds of callees under <c>main</c>); they keep a well-mixed
+/// hash so they do not pile up in one window, and <see cref="ProfileBuilder"/> keeps them in a second, small
+/// table that stays in cache, since nearly every sample starts with them. The kind of home slot is remembered in bit 30 of the stored
+/// value, so the table can grow without consulting the trie. On a 1M-sample pprof (13M nodes) this took
+/// about a third less CPU time than a well-mixed hash alone (which in turn replaced a Dictionary whose
+/// long hash, low ^ high, collided badly).
+/// </remarks>
+internal struct StackInternTable
+{
+    /// <summary>Parents with an id at least this use the locality-preserving home slot.</summary>
+    public const int LocalAfter = 4096;
+    private const int LocalFlag = 1 << 30;
+    private const int IdMask = LocalFlag - 1;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct Entry
+    {
+        public long Key;
+        public int Value;
+    }
+
+    private Entry[] _entries;
+    private int _count;
+    private int _shift;
+
+    public StackInternTable(int capacity)
+    {
+        int bits = 4;
+        while ((1 << bits) < capacity * 2 && bits < 30) bits++;
+        _entries = new Entry[1 << bits];
+        _shift = 64 - bits;
+    }
+
+    /// <summary>Number of keys held.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>Grows the table (once) so that <paramref name="keys"/> keys fit without regrowth.</summary>
+    public void EnsureCapacity(int keys)
+    {
+        int size = _entries.Length;
+        while ((size >> 1) < keys && size < (1 << 28)) size <<= 1;
+        if (size != _entries.Length) Resize(size);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Home(long key, bool local, int mask, int shift)
+    {
+        if (!local) return (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> shift);
+        uint parent = (uint)(key >> 32), callee = (uint)key;
+        uint scramble = (callee * 0x9E3779B1u) >> 22; // 10 well-mixed bits of the callee
+        return (int)(((parent << 1) ^ scramble) & (uint)mask);
+    }
+
+    /// <summary>
+    /// Finds <paramref name="key"/>, or adds it with <paramref name="newId"/>.
+    /// </summary>
+    /// <param name="key">(parent &lt;&lt; 32) | callee.</param>
+    /// <param name="local">Whether to use the locality-preserving home slot (see <see cref="LocalAfter"/>); must be the same every time for a key.</param>
+    /// <param name="newId">The id to store when the key is new (non-zero, below 2^30).</param>
+    /// <param name="added">True when the key was added.</param>
+    /// <returns>The key's id.</returns>
+    public int GetOrAdd(long key, bool local, int newId, out bool added)
+    {
+        if (_count >= _entries.Length >> 1) Grow();
+        var entries = _entries;
+        int mask = entries.Length - 1;
+        int i = Home(key, local, mask, _shift);
+        while (true)
+        {
+            ref Entry e = ref entries[i];
+            if (e.Value == 0)
+            {
+                if ((uint)newId > IdMask || newId == 0) throw new InvalidOperationException("too many stack nodes");
+                e.Key = key;
+                e.Value = newId | (local ? LocalFlag : 0);
+                _count++;
+                added = true;
+                return newId;
+            }
+            if (e.Key == key)
+            {
+                added = false;
+                return e.Value & IdMask;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void Grow() => Resize(_entries.Length * 2);
+
+    private void Resize(int size)
+    {
+        var old = _entries;
+        var entries = new Entry[size];
+        int shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
+        int mask = entries.Length - 1;
+        foreach (var e in old)
+        {
+            if (e.Value == 0) continue;
+            int i = Home(e.Key, (e.Value & LocalFlag) != 0, mask, shift);
+            while (entries[i].Value != 0) i = (i + 1) & mask;
+            entries[i] = e;
+        }
+        _entries = entries;
+        _shift = shift;
+    }
 }

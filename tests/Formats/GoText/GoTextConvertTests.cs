@@ -33,7 +33,7 @@ public class GoTextConvertTests
     /// go tool pprof -raw on FlameKit's pprof output must agree with go tool pprof -raw on the original text.
     /// Enable when the pprof writer (branch pprof) is merged.
     /// </summary>
-    [Theory(Skip = "needs the pprof writer from branch 'pprof' (PprofWriter throws NotImplementedException until it is merged)")]
+    [Theory]
     [MemberData(nameof(GoTextConformanceTests.Accepted), MemberType = typeof(GoTextConformanceTests))]
     public void PprofOutputAgreesWithGoToolPprofOnTheText(string fixture)
     {

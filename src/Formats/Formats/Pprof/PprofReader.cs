@@ -1,6 +1,22 @@
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+
 namespace FlameKit.Formats.Pprof;
 
-/// <summary>Reads pprof <c>profile.proto</c> data (gzip is unwrapped by <see cref="ProfileFormats"/>).</summary>
+/// <summary>
+/// Reads pprof <c>profile.proto</c> data (gzip is unwrapped by <see cref="ProfileFormats"/>, and by
+/// <see cref="Read"/> itself when handed gzip directly).
+/// </summary>
+/// <remarks>
+/// <para>The message is decoded field by field with Google.Protobuf's <see cref="CodedInputStream"/> straight
+/// into a <see cref="ProfileBuilder"/>; no intermediate object graph is built. Because producers may write the
+/// string table after everything that refers to it (Go's runtime/pprof does), the top-level message is
+/// scanned twice: first for strings, metadata, mappings, functions and locations (kept as raw indices),
+/// then for samples, which are resolved and interned as they are read.</para>
+/// <para>Both packed and unpacked encodings of repeated scalar fields are accepted. Malformed input is
+/// reported as a <see cref="ProfileFormatException"/> with the byte offset of the problem.</para>
+/// </remarks>
 public sealed class PprofReader : IProfileReader
 {
     /// <summary>The pprof format description.</summary>
@@ -10,8 +26,800 @@ public sealed class PprofReader : IProfileReader
     public ProfileFormat Format => PprofFormat;
 
     /// <inheritdoc/>
-    public Detection Detect(ReadOnlySpan<byte> head, bool isComplete) => Detection.No;
+    /// <remarks>
+    /// Yes only when the head parses as a sequence of top-level <c>Profile</c> fields with known field numbers
+    /// and the wire types profile.proto gives them (with <c>ValueType</c> messages checked inside). Text
+    /// formats fail at the first or second byte: their characters decode to unknown fields or wrong wire types.
+    /// </remarks>
+    public Detection Detect(ReadOnlySpan<byte> head, bool isComplete) => PprofDetector.Detect(head, isComplete);
 
     /// <inheritdoc/>
-    public Profile Read(Stream input, ReadOptions options) => throw new NotImplementedException();
+    public Profile Read(Stream input, ReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        options ??= ReadOptions.Default;
+        byte[] data;
+        int length;
+        try
+        {
+            (data, length) = ReadAll(input);
+            if (length >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+            {
+                using var gz = new GZipStream(new MemoryStream(data, 0, length, writable: false), CompressionMode.Decompress);
+                (data, length) = ReadAll(gz);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProfileFormatException("pprof", $"corrupt or truncated gzip data ({e.Message})", inner: e);
+        }
+        return Parse(data, length, options);
+    }
+
+    /// <summary>Decodes an uncompressed profile.proto message.</summary>
+    /// <param name="data">The buffer.</param>
+    /// <param name="length">Number of valid bytes at the start of <paramref name="data"/>.</param>
+    /// <param name="options">Read options.</param>
+    internal static Profile Parse(byte[] data, int length, ReadOptions options)
+    {
+        if (length == 0) throw new ProfileFormatException("pprof", "expected a profile.proto message, got empty input", byteOffset: 0);
+        var decoder = new PprofDecoder(data, length, options);
+        return decoder.Decode();
+    }
+
+    private static (byte[] Data, int Length) ReadAll(Stream s)
+    {
+        if (s.CanSeek)
+        {
+            long remaining = s.Length - s.Position;
+            if (remaining > Array.MaxLength) throw new ProfileFormatException("pprof", "input is too large (over 2 GB)");
+            var buf = new byte[remaining];
+            int n = 0, r;
+            while (n < buf.Length && (r = s.Read(buf, n, buf.Length - n)) > 0) n += r;
+            if (n == buf.Length && s.ReadByte() is int extra and >= 0)
+            {
+                // The stream grew while being read: keep what we have and read the rest in chunks.
+                var grown = new byte[n + 1];
+                buf.CopyTo(grown, 0);
+                grown[n] = (byte)extra;
+                return ReadChunked(s, grown, n + 1);
+            }
+            return (buf, n);
+        }
+        return ReadChunked(s, [], 0);
+    }
+
+    // Unknown length (a decompressing stream): read into 4 MB chunks, then copy once into an exact array,
+    // instead of doubling one array (which allocates and touches twice the memory).
+    private static (byte[] Data, int Length) ReadChunked(Stream s, byte[] first, int firstLength)
+    {
+        const int ChunkSize = 4 << 20;
+        var chunks = new List<byte[]>();
+        long total = firstLength;
+        int last = 0;
+        while (true)
+        {
+            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+            int n = 0, r;
+            while (n < ChunkSize && (r = s.Read(chunk, n, ChunkSize - n)) > 0) n += r;
+            chunks.Add(chunk);
+            last = n;
+            total += n;
+            if (total > Array.MaxLength)
+            {
+                foreach (var c in chunks) System.Buffers.ArrayPool<byte>.Shared.Return(c);
+                throw new ProfileFormatException("pprof", "input is too large (over 2 GB)");
+            }
+            if (n < ChunkSize) break;
+        }
+        var data = new byte[total];
+        first.AsSpan(0, firstLength).CopyTo(data);
+        long pos = firstLength;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            int len = i == chunks.Count - 1 ? last : ChunkSize;
+            chunks[i].AsSpan(0, len).CopyTo(data.AsSpan((int)pos));
+            pos += len;
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunks[i]);
+        }
+        return (data, (int)total);
+    }
+}
+
+/// <summary>Field numbers and wire types of profile.proto (from its published definition).</summary>
+internal static class PprofFields
+{
+    // Profile
+    public const int SampleType = 1, Sample = 2, Mapping = 3, Location = 4, Function = 5, StringTable = 6,
+        DropFrames = 7, KeepFrames = 8, TimeNanos = 9, DurationNanos = 10, PeriodType = 11, Period = 12,
+        Comment = 13, DefaultSampleType = 14;
+    // Newer pprof versions add doc_url = 15; it is tolerated (skipped) like any unknown field.
+    public const int LastKnown = 15;
+
+    public const int Varint = 0, Fixed64 = 1, LengthDelimited = 2, Fixed32 = 5;
+
+    public static uint Tag(int field, int wire) => (uint)(field << 3 | wire);
+}
+
+/// <summary>Decides whether some bytes look like a profile.proto message, without throwing.</summary>
+internal static class PprofDetector
+{
+    public static Detection Detect(ReadOnlySpan<byte> head, bool isComplete)
+    {
+        if (head.IsEmpty) return Detection.No;
+        int pos = 0, fields = 0;
+        while (pos < head.Length && fields < 64)
+        {
+            if (!TryVarint(head, ref pos, out ulong tag)) return isComplete || fields == 0 ? Detection.No : Detection.Yes;
+            int field = (int)Math.Min(tag >> 3, int.MaxValue), wire = (int)(tag & 7);
+            if (field < 1 || field > PprofFields.LastKnown) return Detection.No;
+            int expected = field switch
+            {
+                <= 6 or 11 => PprofFields.LengthDelimited,
+                13 => wire == PprofFields.LengthDelimited ? PprofFields.LengthDelimited : PprofFields.Varint,
+                15 => PprofFields.Varint,
+                _ => PprofFields.Varint,
+            };
+            if (wire != expected) return Detection.No;
+            if (wire == PprofFields.Varint)
+            {
+                if (!TryVarint(head, ref pos, out _)) return isComplete || fields == 0 ? Detection.No : Detection.Yes;
+            }
+            else
+            {
+                if (!TryVarint(head, ref pos, out ulong len)) return isComplete || fields == 0 ? Detection.No : Detection.Yes;
+                if (len > (ulong)(head.Length - pos))
+                {
+                    // The field runs past the head: fine when more input follows, and only after a good start.
+                    if (isComplete) return Detection.No;
+                    return fields >= 1 ? Detection.Yes : Detection.No;
+                }
+                var body = head.Slice(pos, (int)len);
+                if ((field == PprofFields.SampleType || field == PprofFields.PeriodType) && !IsVarintMessage(body, 2)) return Detection.No;
+                if (field is PprofFields.Sample or PprofFields.Mapping or PprofFields.Location or PprofFields.Function && !IsPlausibleMessage(body)) return Detection.No;
+                pos += (int)len;
+            }
+            fields++;
+        }
+        return fields >= 2 || (isComplete && fields >= 1 && pos == head.Length) ? Detection.Yes : Detection.No;
+    }
+
+    // A ValueType: only varint fields 1..maxField.
+    private static bool IsVarintMessage(ReadOnlySpan<byte> body, int maxField)
+    {
+        int pos = 0;
+        while (pos < body.Length)
+        {
+            if (!TryVarint(body, ref pos, out ulong tag)) return false;
+            ulong field = tag >> 3;
+            if (field < 1 || field > (ulong)maxField || (tag & 7) != PprofFields.Varint) return false;
+            if (!TryVarint(body, ref pos, out _)) return false;
+        }
+        return true;
+    }
+
+    // Any message whose fields are varints or length-delimited with lengths that fit.
+    private static bool IsPlausibleMessage(ReadOnlySpan<byte> body)
+    {
+        int pos = 0;
+        while (pos < body.Length)
+        {
+            if (!TryVarint(body, ref pos, out ulong tag)) return false;
+            ulong field = tag >> 3;
+            if (field < 1 || field > 15) return false;
+            switch (tag & 7)
+            {
+                case PprofFields.Varint:
+                    if (!TryVarint(body, ref pos, out _)) return false;
+                    break;
+                case PprofFields.LengthDelimited:
+                    if (!TryVarint(body, ref pos, out ulong len) || len > (ulong)(body.Length - pos)) return false;
+                    pos += (int)len;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool TryVarint(ReadOnlySpan<byte> b, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (pos >= b.Length) return false;
+            byte x = b[pos++];
+            value |= (ulong)(x & 0x7f) << shift;
+            if (x < 0x80) return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>Maps pprof ids (uint64, usually dense from 1) to indices; an array when dense, else a dictionary.</summary>
+internal sealed class IdMap
+{
+    private int[]? _dense; // id -> index + 1; 0 = absent
+    private Dictionary<ulong, int>? _sparse;
+
+    public IdMap(ReadOnlySpan<ulong> ids)
+    {
+        ulong max = 0;
+        foreach (var id in ids) max = Math.Max(max, id);
+        if (max <= (ulong)ids.Length * 4 + 1024)
+        {
+            _dense = new int[(int)max + 1];
+        }
+        else _sparse = new Dictionary<ulong, int>(ids.Length);
+    }
+
+    /// <summary>Adds an id; false when it is 0 or a duplicate.</summary>
+    public bool TryAdd(ulong id, int index)
+    {
+        if (id == 0) return false;
+        if (_dense is not null)
+        {
+            if (_dense[id] != 0) return false;
+            _dense[id] = index + 1;
+            return true;
+        }
+        return _sparse!.TryAdd(id, index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(ulong id)
+    {
+        var d = _dense;
+        if (d is not null) return id < (ulong)d.Length ? d[id] - 1 : -1;
+        return _sparse!.TryGetValue(id, out int i) ? i : -1;
+    }
+}
+
+/// <summary>One decode of one message; see <see cref="PprofReader"/> for the approach.</summary>
+internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
+{
+    private const string Fmt = "pprof";
+
+    private readonly List<string> _strings = [];
+    private readonly List<(long Type, long Unit)> _sampleTypes = [];
+    private (long Type, long Unit)? _periodType;
+    private long _dropFrames, _keepFrames, _timeNanos, _durationNanos, _period, _defaultSampleType;
+    private readonly List<long> _comments = [];
+    private readonly List<RawMapping> _mappings = [];
+    private readonly List<RawFunction> _functions = [];
+    private readonly List<RawLocation> _locations = [];
+    private readonly List<RawLine> _lines = [];
+    private int _sampleFieldCount;
+    private long _sampleBytes;
+
+    private record struct RawMapping(ulong Id, ulong Start, ulong Limit, ulong Offset, long File, long BuildId, bool Fn, bool FileNames, bool LineNumbers, bool Inline, long At);
+    private record struct RawFunction(ulong Id, long Name, long SystemName, long File, long StartLine, long At);
+    private record struct RawLocation(ulong Id, ulong Mapping, ulong Address, int FirstLine, int LineCount, bool Folded, long At);
+    private record struct RawLine(ulong Function, long Line, long Column);
+
+    private CodedInputStream NewStream() => new(data, 0, length);
+
+    public Profile Decode()
+    {
+        var cis = NewStream();
+        try
+        {
+            ScanTables(cis);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ProfileFormatException(Fmt, $"malformed protobuf ({e.Message})", byteOffset: cis.Position, inner: e);
+        }
+        var b = BuildTables(out var locIds);
+        cis = NewStream();
+        try
+        {
+            if (_sampleFieldCount > 0)
+            {
+                // A location id takes at least one byte, so the sample bytes bound the trie's size; a quarter
+                // of them is close for typical profiles and saves regrowing the stack tables many times.
+                b.EnsureStackCapacity((int)Math.Min(_sampleBytes / 4, int.MaxValue));
+                ReadSamples(cis, b, locIds);
+            }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ProfileFormatException(Fmt, $"malformed protobuf ({e.Message})", byteOffset: cis.Position, inner: e);
+        }
+        return b.Build();
+    }
+
+    private ProfileFormatException Error(string message, long at) => new(Fmt, message, byteOffset: at);
+
+    private void ExpectWire(uint tag, int wire, string what, long at)
+    {
+        if ((int)(tag & 7) != wire)
+            throw Error($"expected {what} with wire type {wire}, got wire type {tag & 7}", at);
+    }
+
+    // Pass 1: everything but samples, kept as raw string indices and ids.
+    private void ScanTables(CodedInputStream cis)
+    {
+        uint tag;
+        while (true)
+        {
+            long at = cis.Position;
+            if ((tag = cis.ReadTag()) == 0) break;
+            int field = (int)(tag >> 3);
+            switch (field)
+            {
+                case PprofFields.SampleType:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "sample_type (ValueType message)", at);
+                    _sampleTypes.Add(ReadValueType(cis));
+                    break;
+                case PprofFields.Sample:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "sample (Sample message)", at);
+                    _sampleFieldCount++;
+                    cis.SkipLastField();
+                    _sampleBytes += cis.Position - at;
+                    break;
+                case PprofFields.Mapping:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "mapping (Mapping message)", at);
+                    ReadMapping(cis, at);
+                    break;
+                case PprofFields.Location:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "location (Location message)", at);
+                    ReadLocation(cis, at);
+                    break;
+                case PprofFields.Function:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "function (Function message)", at);
+                    ReadFunction(cis, at);
+                    break;
+                case PprofFields.StringTable:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "string_table entry", at);
+                    _strings.Add(cis.ReadString());
+                    break;
+                case PprofFields.DropFrames: ExpectWire(tag, 0, "drop_frames", at); _dropFrames = cis.ReadInt64(); break;
+                case PprofFields.KeepFrames: ExpectWire(tag, 0, "keep_frames", at); _keepFrames = cis.ReadInt64(); break;
+                case PprofFields.TimeNanos: ExpectWire(tag, 0, "time_nanos", at); _timeNanos = cis.ReadInt64(); break;
+                case PprofFields.DurationNanos: ExpectWire(tag, 0, "duration_nanos", at); _durationNanos = cis.ReadInt64(); break;
+                case PprofFields.PeriodType:
+                    ExpectWire(tag, PprofFields.LengthDelimited, "period_type (ValueType message)", at);
+                    _periodType = ReadValueType(cis);
+                    break;
+                case PprofFields.Period: ExpectWire(tag, 0, "period", at); _period = cis.ReadInt64(); break;
+                case PprofFields.Comment:
+                    if ((tag & 7) == PprofFields.LengthDelimited)
+                    {
+                        long end = BeginMessage(cis);
+                        while (cis.Position < end) _comments.Add(cis.ReadInt64());
+                        EndMessage(cis, end);
+                    }
+                    else { ExpectWire(tag, 0, "comment", at); _comments.Add(cis.ReadInt64()); }
+                    break;
+                case PprofFields.DefaultSampleType: ExpectWire(tag, 0, "default_sample_type", at); _defaultSampleType = cis.ReadInt64(); break;
+                default:
+                    cis.SkipLastField();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads a length prefix and returns where the embedded message ends.</summary>
+    private long BeginMessage(CodedInputStream cis)
+    {
+        long at = cis.Position;
+        int len = cis.ReadLength();
+        long end = cis.Position + len;
+        if (len < 0 || end > length) throw Error($"expected {len} bytes of embedded message, but only {length - cis.Position} remain", at);
+        return end;
+    }
+
+    private void EndMessage(CodedInputStream cis, long end)
+    {
+        if (cis.Position != end) throw Error("embedded message overruns its length", end);
+    }
+
+    private (long, long) ReadValueType(CodedInputStream cis)
+    {
+        long end = BeginMessage(cis);
+        long type = 0, unit = 0;
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint tag = cis.ReadTag();
+            switch (tag >> 3)
+            {
+                case 1: ExpectWire(tag, 0, "ValueType.type", at); type = cis.ReadInt64(); break;
+                case 2: ExpectWire(tag, 0, "ValueType.unit", at); unit = cis.ReadInt64(); break;
+                default: cis.SkipLastField(); break;
+            }
+        }
+        EndMessage(cis, end);
+        return (type, unit);
+    }
+
+    private void ReadMapping(CodedInputStream cis, long at0)
+    {
+        long end = BeginMessage(cis);
+        var m = new RawMapping { At = at0 };
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint tag = cis.ReadTag();
+            int f = (int)(tag >> 3);
+            if (f is >= 1 and <= 10) ExpectWire(tag, 0, $"Mapping field {f}", at);
+            switch (f)
+            {
+                case 1: m.Id = cis.ReadUInt64(); break;
+                case 2: m.Start = cis.ReadUInt64(); break;
+                case 3: m.Limit = cis.ReadUInt64(); break;
+                case 4: m.Offset = cis.ReadUInt64(); break;
+                case 5: m.File = cis.ReadInt64(); break;
+                case 6: m.BuildId = cis.ReadInt64(); break;
+                case 7: m.Fn = cis.ReadBool(); break;
+                case 8: m.FileNames = cis.ReadBool(); break;
+                case 9: m.LineNumbers = cis.ReadBool(); break;
+                case 10: m.Inline = cis.ReadBool(); break;
+                default: cis.SkipLastField(); break;
+            }
+        }
+        EndMessage(cis, end);
+        _mappings.Add(m);
+    }
+
+    private void ReadFunction(CodedInputStream cis, long at0)
+    {
+        long end = BeginMessage(cis);
+        var fn = new RawFunction { At = at0 };
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint tag = cis.ReadTag();
+            int f = (int)(tag >> 3);
+            if (f is >= 1 and <= 5) ExpectWire(tag, 0, $"Function field {f}", at);
+            switch (f)
+            {
+                case 1: fn.Id = cis.ReadUInt64(); break;
+                case 2: fn.Name = cis.ReadInt64(); break;
+                case 3: fn.SystemName = cis.ReadInt64(); break;
+                case 4: fn.File = cis.ReadInt64(); break;
+                case 5: fn.StartLine = cis.ReadInt64(); break;
+                default: cis.SkipLastField(); break;
+            }
+        }
+        EndMessage(cis, end);
+        _functions.Add(fn);
+    }
+
+    private void ReadLocation(CodedInputStream cis, long at0)
+    {
+        long end = BeginMessage(cis);
+        var loc = new RawLocation { At = at0, FirstLine = _lines.Count };
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint tag = cis.ReadTag();
+            int f = (int)(tag >> 3);
+            switch (f)
+            {
+                case 1: ExpectWire(tag, 0, "Location.id", at); loc.Id = cis.ReadUInt64(); break;
+                case 2: ExpectWire(tag, 0, "Location.mapping_id", at); loc.Mapping = cis.ReadUInt64(); break;
+                case 3: ExpectWire(tag, 0, "Location.address", at); loc.Address = cis.ReadUInt64(); break;
+                case 4:
+                    {
+                        ExpectWire(tag, PprofFields.LengthDelimited, "Location.line (Line message)", at);
+                        long lend = BeginMessage(cis);
+                        var line = new RawLine();
+                        while (cis.Position < lend)
+                        {
+                            long lat = cis.Position;
+                            uint ltag = cis.ReadTag();
+                            switch (ltag >> 3)
+                            {
+                                case 1: ExpectWire(ltag, 0, "Line.function_id", lat); line.Function = cis.ReadUInt64(); break;
+                                case 2: ExpectWire(ltag, 0, "Line.line", lat); line.Line = cis.ReadInt64(); break;
+                                case 3: ExpectWire(ltag, 0, "Line.column", lat); line.Column = cis.ReadInt64(); break;
+                                default: cis.SkipLastField(); break;
+                            }
+                        }
+                        EndMessage(cis, lend);
+                        _lines.Add(line);
+                        loc.LineCount++;
+                        break;
+                    }
+                case 5: ExpectWire(tag, 0, "Location.is_folded", at); loc.Folded = cis.ReadBool(); break;
+                default: cis.SkipLastField(); break;
+            }
+        }
+        EndMessage(cis, end);
+        _locations.Add(loc);
+    }
+
+    private string Str(long index, long at, string what)
+    {
+        if ((ulong)index >= (ulong)_strings.Count)
+            throw Error($"{what}: string index {index} is out of range (the string table has {_strings.Count} entries)", at);
+        return _strings[(int)index];
+    }
+
+    private ProfileBuilder BuildTables(out IdMap locIds)
+    {
+        if (_strings.Count == 0) throw Error("expected a string_table (its first entry must be \"\")", length);
+        if (_strings[0].Length != 0) throw Error($"string_table[0] must be \"\", got \"{_strings[0]}\"", 0);
+        if (_sampleTypes.Count == 0) throw Error("expected at least one sample_type", 0);
+
+        var types = new SampleType[_sampleTypes.Count];
+        for (int i = 0; i < types.Length; i++)
+            types[i] = new SampleType(Str(_sampleTypes[i].Type, 0, "sample_type.type"), Str(_sampleTypes[i].Unit, 0, "sample_type.unit"));
+        var b = new ProfileBuilder(types);
+        // Intern the string table up front so every name shares one instance.
+        for (int i = 0; i < _strings.Count; i++) _strings[i] = b.Strings.Intern(_strings[i]);
+
+        if (_periodType is { } pt) b.PeriodType = new SampleType(Str(pt.Type, 0, "period_type.type"), Str(pt.Unit, 0, "period_type.unit"));
+        b.Period = _period;
+        b.TimeNanos = _timeNanos;
+        b.DurationNanos = _durationNanos;
+        b.DropFrames = Str(_dropFrames, 0, "drop_frames");
+        b.KeepFrames = Str(_keepFrames, 0, "keep_frames");
+        if (_defaultSampleType != 0) b.DefaultSampleType = Str(_defaultSampleType, 0, "default_sample_type");
+        foreach (var c in _comments) b.Comments.Add(Str(c, 0, "comment"));
+        if (options.SourceName is { Length: > 0 } src) b.Name = Path.GetFileName(src);
+
+        // Mappings.
+        var mapIds = new IdMap(_mappings.Select(m => m.Id).ToArray());
+        var mapOf = new MappingId[_mappings.Count];
+        for (int i = 0; i < _mappings.Count; i++)
+        {
+            var m = _mappings[i];
+            if (!mapIds.TryAdd(m.Id, i)) throw Error(m.Id == 0 ? "mapping id must not be 0" : $"duplicate mapping id {m.Id}", m.At);
+            mapOf[i] = b.AddMapping(new Mapping(m.Start, m.Limit, m.Offset, Str(m.File, m.At, "mapping.filename"), Str(m.BuildId, m.At, "mapping.build_id"))
+            {
+                HasFunctions = m.Fn, HasFilenames = m.FileNames, HasLineNumbers = m.LineNumbers, HasInlineFrames = m.Inline,
+            });
+        }
+
+        // Functions.
+        var fnIds = new IdMap(_functions.Select(f => f.Id).ToArray());
+        var fnOf = new FunctionId[_functions.Count];
+        for (int i = 0; i < _functions.Count; i++)
+        {
+            var f = _functions[i];
+            if (!fnIds.TryAdd(f.Id, i)) throw Error(f.Id == 0 ? "function id must not be 0" : $"duplicate function id {f.Id}", f.At);
+            fnOf[i] = b.AddFunction(Str(f.Name, f.At, "function.name"), Str(f.SystemName, f.At, "function.system_name"), Str(f.File, f.At, "function.filename"), f.StartLine);
+        }
+
+        // Locations.
+        locIds = new IdMap(_locations.Select(l => l.Id).ToArray());
+        var lineBuf = new List<Line>();
+        for (int i = 0; i < _locations.Count; i++)
+        {
+            var l = _locations[i];
+            if (!locIds.TryAdd(l.Id, i)) throw Error(l.Id == 0 ? "location id must not be 0" : $"duplicate location id {l.Id}", l.At);
+            var mapping = MappingId.None;
+            if (l.Mapping != 0)
+            {
+                int mi = mapIds.Find(l.Mapping);
+                if (mi < 0) throw Error($"location {l.Id} refers to unknown mapping id {l.Mapping}", l.At);
+                mapping = mapOf[mi];
+            }
+            lineBuf.Clear();
+            for (int j = 0; j < l.LineCount; j++)
+            {
+                var rl = _lines[l.FirstLine + j];
+                int fi = fnIds.Find(rl.Function);
+                if (fi < 0) throw Error($"location {l.Id} refers to unknown function id {rl.Function}", l.At);
+                lineBuf.Add(new Line(fnOf[fi], rl.Line, rl.Column));
+            }
+            var id = b.AddLocation(l.Address, mapping, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(lineBuf), l.Folded);
+            // Interning may merge equal locations; the id map must point at the model's index.
+            _locationIndex ??= new int[_locations.Count];
+            _locationIndex[i] = id.Index;
+        }
+        _locationIndex ??= [];
+        return b;
+    }
+
+    private int[]? _locationIndex;
+
+    // Pass 2: samples, resolved and interned as they are read.
+    private void ReadSamples(CodedInputStream cis, ProfileBuilder b, IdMap locIds)
+    {
+        var state = new SampleState(b.SampleTypes.Count, _locationIndex!, locIds);
+        uint sampleTag = PprofFields.Tag(PprofFields.Sample, PprofFields.LengthDelimited);
+        while (true)
+        {
+            long sampleAt = cis.Position;
+            uint tag = cis.ReadTag();
+            if (tag == 0) break;
+            if (tag != sampleTag) { cis.SkipLastField(); continue; }
+            ReadSample(cis, b, state, sampleAt);
+        }
+    }
+
+    /// <summary>Scratch buffers reused for every sample, so reading a sample allocates nothing.</summary>
+    private sealed class SampleState(int nTypes, int[] locIndex, IdMap locIds)
+    {
+        public readonly int NTypes = nTypes;
+        public readonly int[] LocIndex = locIndex;
+        public readonly IdMap LocIds = locIds;
+        public LocationId[] Locs = new LocationId[64];
+        public readonly long[] Values = new long[nTypes];
+        public long[] LabelRaw = new long[16];
+        public readonly LabelSetCache Labels = new();
+    }
+
+    // One sample message; a method of its own so the JIT optimises it fully (a single long loop would run
+    // as on-stack-replaced code). Packed fields are framed by CodedInputStream (SkipLastField) and their
+    // varints decoded straight from the buffer, which avoids a call per varint on the hottest path.
+    private void ReadSample(CodedInputStream cis, ProfileBuilder b, SampleState st, long sampleAt)
+    {
+        const uint LocPacked = 1 << 3 | PprofFields.LengthDelimited, LocSingle = 1 << 3;
+        const uint ValPacked = 2 << 3 | PprofFields.LengthDelimited, ValSingle = 2 << 3;
+        const uint LabelTag = 3 << 3 | PprofFields.LengthDelimited;
+        int nTypes = st.NTypes;
+        var values = st.Values;
+        long end = BeginMessage(cis);
+        int nLoc = 0, nVal = 0, nLab = 0;
+        while (cis.Position < end)
+        {
+            long at = cis.Position;
+            uint t = cis.ReadTag();
+            if (t == LocPacked)
+            {
+                cis.SkipLastField();
+                var span = Payload(at, cis.Position);
+                int pos = 0;
+                while (pos < span.Length)
+                {
+                    ulong id = Varint(span, ref pos, at);
+                    if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
+                    st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, id, at);
+                }
+            }
+            else if (t == ValPacked)
+            {
+                cis.SkipLastField();
+                var span = Payload(at, cis.Position);
+                int pos = 0;
+                while (pos < span.Length)
+                {
+                    long v = (long)Varint(span, ref pos, at);
+                    if (nVal < nTypes) values[nVal] = v;
+                    nVal++;
+                }
+            }
+            else if (t == LocSingle)
+            {
+                if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
+                st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, cis.ReadUInt64(), at);
+            }
+            else if (t == ValSingle)
+            {
+                long v = cis.ReadInt64();
+                if (nVal < nTypes) values[nVal] = v;
+                nVal++;
+            }
+            else if (t == LabelTag)
+            {
+                long lend = BeginMessage(cis);
+                long key = 0, str = 0, num = 0, unit = 0;
+                while (cis.Position < lend)
+                {
+                    long lat = cis.Position;
+                    uint lt = cis.ReadTag();
+                    int lf = (int)(lt >> 3);
+                    if (lf is >= 1 and <= 4) ExpectWire(lt, 0, $"Label field {lf}", lat);
+                    switch (lf)
+                    {
+                        case 1: key = cis.ReadInt64(); break;
+                        case 2: str = cis.ReadInt64(); break;
+                        case 3: num = cis.ReadInt64(); break;
+                        case 4: unit = cis.ReadInt64(); break;
+                        default: cis.SkipLastField(); break;
+                    }
+                }
+                EndMessage(cis, lend);
+                var strings = _strings;
+                if ((ulong)key >= (ulong)strings.Count || (ulong)str >= (ulong)strings.Count || (ulong)unit >= (ulong)strings.Count)
+                    throw Error($"label: string index out of range (the string table has {strings.Count} entries)", at);
+                if (nLab * 4 + 4 > st.LabelRaw.Length) Array.Resize(ref st.LabelRaw, st.LabelRaw.Length * 2);
+                var raw = st.LabelRaw;
+                raw[nLab * 4] = key; raw[nLab * 4 + 1] = str; raw[nLab * 4 + 2] = num; raw[nLab * 4 + 3] = unit;
+                nLab++;
+            }
+            else if ((t >> 3) is 1 or 2 or 3)
+            {
+                throw Error($"expected sample field {t >> 3} with a valid wire type, got wire type {t & 7}", at);
+            }
+            else cis.SkipLastField();
+        }
+        EndMessage(cis, end);
+        if (nVal != nTypes)
+            throw Error($"sample has {nVal} values but the profile has {nTypes} sample types", sampleAt);
+
+        var stack = StackId.Empty;
+        var locs = st.Locs;
+        for (int i = nLoc - 1; i >= 0; i--) stack = b.Push(stack, locs[i]);
+        var labels = nLab == 0 ? LabelSetId.Empty : st.Labels.Get(b, st.LabelRaw, nLab * 4, _strings);
+        b.AddSample(stack, values, labels);
+    }
+
+    /// <summary>The payload of the length-delimited field whose tag started at <paramref name="tagAt"/> and that ends at <paramref name="end"/>.</summary>
+    private ReadOnlySpan<byte> Payload(long tagAt, long end)
+    {
+        // Skip the (one-byte) tag and the length varint; SkipLastField has validated both.
+        int pos = (int)tagAt + 1;
+        while ((data[pos] & 0x80) != 0) pos++;
+        pos++;
+        return data.AsSpan(pos, (int)end - pos);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Varint(ReadOnlySpan<byte> span, ref int pos, long at)
+    {
+        byte x = span[pos];
+        if (x < 0x80) { pos++; return x; }
+        return VarintSlow(span, ref pos, at);
+    }
+
+    private ulong VarintSlow(ReadOnlySpan<byte> span, ref int pos, long at)
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 70; shift += 7)
+        {
+            if (pos >= span.Length) break;
+            byte x = span[pos++];
+            value |= (ulong)(x & 0x7f) << shift;
+            if (x < 0x80) return value;
+        }
+        throw Error("malformed varint in a packed field", at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LocationId ResolveLocation(IdMap ids, int[] locIndex, ulong id, long at)
+    {
+        int i = ids.Find(id);
+        if (i < 0) throw Error($"sample refers to unknown location id {id}", at);
+        return new LocationId(locIndex[i]);
+    }
+
+    /// <summary>Interns label sets by their raw string-table indices, so repeated sets cost no allocation.</summary>
+    private sealed class LabelSetCache
+    {
+        private readonly Dictionary<RawKey, LabelSetId> _cache = new(new RawKeyComparer());
+        private Label[] _buf = new Label[4];
+
+        public LabelSetId Get(ProfileBuilder b, long[] scratch, int length, List<string> strings)
+        {
+            // Probe with the caller's scratch array (no allocation); store a copy only for new sets.
+            if (_cache.TryGetValue(new RawKey(scratch, length), out var id)) return id;
+            ReadOnlySpan<long> raw = scratch.AsSpan(0, length);
+            int n = raw.Length / 4;
+            if (_buf.Length < n) _buf = new Label[n];
+            for (int i = 0; i < n; i++)
+            {
+                long key = raw[i * 4], str = raw[i * 4 + 1], num = raw[i * 4 + 2], unit = raw[i * 4 + 3];
+                // pprof: a label with a string value is a string label; otherwise it is numeric.
+                _buf[i] = str != 0
+                    ? new Label(strings[(int)key], strings[(int)str])
+                    : new Label(strings[(int)key], null, num, unit != 0 ? strings[(int)unit] : null);
+            }
+            id = b.AddLabelSet(_buf.AsSpan(0, n));
+            _cache.Add(new RawKey(raw.ToArray(), length), id);
+            return id;
+        }
+    }
+
+    private readonly record struct RawKey(long[] Array, int Length)
+    {
+        public ReadOnlySpan<long> Span => Array.AsSpan(0, Length);
+    }
+
+    private sealed class RawKeyComparer : IEqualityComparer<RawKey>
+    {
+        public bool Equals(RawKey x, RawKey y) => x.Span.SequenceEqual(y.Span);
+        public int GetHashCode(RawKey k)
+        {
+            var h = new HashCode();
+            h.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(k.Span));
+            return h.ToHashCode();
+        }
+    }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using BenchmarkDotNet.Running;
+using FlameKit.Formats;
+using FlameKit.Formats.Pprof;
+
+namespace FlameKit.Benchmarks;
+
+/// <summary>
+/// Entry point. <c>detect FILE...</c> prints what the pprof reader's detection says; <c>read FILE</c>, <c>generated FILE</c> and <c>convert IN OUT</c> run one job once and print
+/// its wall time (for <c>/usr/bin/time -v</c> peak-memory measurements); anything else runs BenchmarkDotNet.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs a job or the benchmarks.</summary>
+    /// <param name="args">Command line.</param>
+    public static int Main(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "detect")
+        {
+            foreach (var f in args[1..])
+            {
+                using var fs = File.OpenRead(f);
+                var (stream, head, complete) = ProfileFormats.Peek(fs);
+                stream.Dispose();
+                Console.WriteLine($"{new PprofReader().Detect(head, complete),-4} {f}");
+            }
+            return 0;
+        }
+        if (args.Length >= 2 && args[0] is "read" or "generated" or "convert")
+        {
+            var sw = Stopwatch.StartNew();
+            Profile p;
+            switch (args[0])
+            {
+                case "read":
+                    using (var fs = File.OpenRead(args[1])) p = ProfileFormats.Read(fs).Profile;
+                    break;
+                case "generated":
+                    using (var fs = File.OpenRead(args[1]))
+                    using (var gz = new GZipStream(fs, CompressionMode.Decompress))
+                    {
+                        var ms = new MemoryStream();
+                        gz.CopyTo(ms);
+                        p = GeneratedPprof.Read(ms.ToArray());
+                    }
+                    break;
+                default:
+                    using (var fs = File.OpenRead(args[1])) p = ProfileFormats.Read(fs).Profile;
+                    Console.Error.WriteLine($"read: {sw.Elapsed.TotalSeconds:F3} s");
+                    if (Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_UNCOMPRESSED") == "1")
+                    {
+                        var t = Stopwatch.StartNew();
+                        PprofWriter.WriteUncompressed(p, Stream.Null, WriteOptions.Default);
+                        Console.Error.WriteLine($"encode only (no gzip): {t.Elapsed.TotalSeconds:F3} s");
+                    }
+                    var w = Stopwatch.StartNew();
+                    using (var o = File.Create(args[2])) new PprofWriter().Write(p, o, WriteOptions.Default);
+                    Console.Error.WriteLine($"write: {w.Elapsed.TotalSeconds:F3} s");
+                    break;
+            }
+            Console.WriteLine($"{args[0]}: {sw.Elapsed.TotalSeconds:F3} s, {p.SampleCount} samples, {p.Locations.Length} locations, {p.StackCount} stack nodes; GC pause {GC.GetTotalPauseDuration().TotalSeconds:F3} s, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() >> 20} MB");
+            return 0;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

@@ -1,0 +1,80 @@
+namespace FlameKit.Transforms;
+
+/// <summary>
+/// Makes derived profiles: copies a profile's metadata and tables into a new <see cref="ProfileBuilder"/>
+/// and re-adds every sample with its stack passed through a caller-supplied rewrite. Transforms (pruning,
+/// focus/ignore filters, ...) differ only in that rewrite, so they share this one copy loop.
+/// </summary>
+/// <remarks>
+/// Mappings, functions and locations are re-added in model order, so a location keeps its
+/// <see cref="LocationId"/> in the copy and a rewrite may use the source's ids directly (it may also
+/// add new locations through the builder). Each distinct sample stack is rewritten once and cached.
+/// Labels, threads and timestamps are carried over.
+/// </remarks>
+internal static class ProfileCopier
+{
+    /// <summary>Rewrites one stack of the source profile into a stack of the builder.</summary>
+    /// <param name="source">The profile being copied.</param>
+    /// <param name="builder">The builder of the copy.</param>
+    /// <param name="stack">A sample stack of <paramref name="source"/>.</param>
+    /// <returns>The stack to use in the copy.</returns>
+    public delegate StackId StackRewrite(Profile source, ProfileBuilder builder, StackId stack);
+
+    /// <summary>Copies <paramref name="source"/>, rewriting each sample's stack.</summary>
+    /// <param name="source">The profile.</param>
+    /// <param name="rewrite">The stack rewrite; null keeps stacks as they are.</param>
+    /// <param name="configure">Adjusts the builder's metadata after it has been copied (e.g. clears a field), or null.</param>
+    public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null)
+    {
+        var b = new ProfileBuilder(source.SampleTypes);
+        b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
+        b.PeriodType = source.PeriodType;
+        b.Period = source.Period;
+        b.TimeNanos = source.TimeNanos;
+        b.DurationNanos = source.DurationNanos;
+        b.Comments.AddRange(source.Comments);
+        b.DropFrames = source.DropFrames;
+        b.KeepFrames = source.KeepFrames;
+        b.Name = source.Name;
+        configure?.Invoke(b);
+
+        var mappings = source.Mappings;
+        for (int i = 1; i < mappings.Length; i++) b.AddMapping(mappings[i]);
+        foreach (var f in source.Functions) b.AddFunction(f.Name, f.SystemName, f.File, f.StartLine);
+        foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
+        foreach (var t in source.Threads) b.AddThread(t);
+
+        rewrite ??= static (src, bld, s) => Identity(src, bld, s);
+        var stackMap = new int[source.StackCount];
+        Array.Fill(stackMap, -1);
+        stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        var labelMap = new int[source.LabelSetCount];
+        Array.Fill(labelMap, -1);
+        labelMap[0] = 0;
+
+        for (int i = 0; i < source.SampleCount; i++)
+        {
+            var s = source.SampleStack(i);
+            ref int ns = ref stackMap[s.Index];
+            if (ns < 0) ns = rewrite(source, b, s).Index;
+            var ls = source.SampleLabels(i);
+            ref int nl = ref labelMap[ls.Index];
+            if (nl < 0) nl = b.AddLabelSet(source.Labels(ls)).Index;
+            var values = source.SampleValues(i);
+            if (source.HasTimestamps)
+                b.AddSample(new StackId(ns), values, source.SampleTimestamp(i), source.SampleThread(i), new LabelSetId(nl));
+            else
+                b.AddSample(new StackId(ns), values, new LabelSetId(nl), source.SampleThread(i));
+        }
+        return b.Build();
+    }
+
+    /// <summary>Re-interns a source stack unchanged (location ids are preserved by <see cref="Copy"/>).</summary>
+    public static StackId Identity(Profile source, ProfileBuilder builder, StackId stack)
+    {
+        int depth = source.StackDepth(stack);
+        Span<LocationId> buf = depth <= 256 ? stackalloc LocationId[depth] : new LocationId[depth];
+        source.CopyStackRootFirst(stack, buf);
+        return builder.StackFromRootFirst(buf);
+    }
+}
