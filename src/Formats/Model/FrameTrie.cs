@@ -58,6 +58,13 @@ public sealed class FrameTrie
     /// <param name="node">A node.</param>
     public string Name(int node) => _names[_name[node]];
 
+    /// <summary>Number of distinct names (including "" for the root).</summary>
+    public int NameCount => _names.Length;
+
+    /// <summary>A distinct name by its id.</summary>
+    /// <param name="nameId">An id from <see cref="NameId"/>.</param>
+    public string NameOfId(int nameId) => _names[nameId];
+
     /// <summary>Interned id of the node's name; equal names have equal ids.</summary>
     /// <param name="node">A node.</param>
     public int NameId(int node) => _name[node];
@@ -97,10 +104,13 @@ public sealed class FrameTrie
         options ??= new FrameTrieOptions();
         var names = new List<string> { "" };
         var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal) { [""] = 0 };
-        var parent = new List<int> { 0 };
-        var nameOf = new List<int> { 0 };
-        var depth = new List<int> { 0 };
-        var children = new Dictionary<long, int>();
+        var parent = new GrowArray<int>(Math.Max(16, profile.StackCount));
+        var nameOf = new GrowArray<int>(Math.Max(16, profile.StackCount));
+        var depth = new GrowArray<int>(Math.Max(16, profile.StackCount));
+        parent.Add(0); nameOf.Add(0); depth.Add(0);
+        // The same two-table, locality-preserving interning as the profile's stack trie (see StackInternTable).
+        var children = new StackInternTable(Math.Max(64, profile.StackCount));
+        var shallowChildren = new StackInternTable(64);
 
         // Each location expands to one or more display names (inlined lines), computed once per location.
         var locNames = new int[profile.Locations.Length][];
@@ -141,10 +151,11 @@ public sealed class FrameTrie
             foreach (int nm in NamesOf(profile.StackLocation(sid).Index))
             {
                 long key = ((long)node << 32) | (uint)nm;
-                ref int child = ref CollectionsMarshal.GetValueRefOrAddDefault(children, key, out bool exists);
-                if (!exists)
+                int child = node >= StackInternTable.LocalAfter
+                    ? children.GetOrAdd(key, local: true, parent.Count, out bool added)
+                    : shallowChildren.GetOrAdd(key, local: false, parent.Count, out added);
+                if (added)
                 {
-                    child = parent.Count;
                     parent.Add(node);
                     nameOf.Add(nm);
                     depth.Add(depth[node] + 1);

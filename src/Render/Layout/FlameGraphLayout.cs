@@ -230,7 +230,7 @@ public sealed class FlameGraphLayout
             // Only the stacks samples end at are mapped, so no empty intermediate nodes appear.
             var rParent = new List<int> { -1 };
             var rName = new List<int> { 0 };
-            var children = new Dictionary<long, int>();
+            var children = new Dictionary<long, int>(MixedLongComparer.Instance);
             var revOf = new int[trie.Count];
             Array.Fill(revOf, -1);
             revOf[0] = 0;

@@ -149,3 +149,26 @@ public class FoldedReaderPipelineTests
         Assert.Equal(want, FoldedReaderTests.WriteFolded(p));
     }
 }
+
+public class FoldedWriterOrderTests
+{
+    [Fact]
+    public void DepthFirstOrderEqualsSortingWholeLines()
+    {
+        // Names that are prefixes of each other with separators on both sides of ';' and ' ' in byte order.
+        string[] names = ["b", "b-x", "b.y", "bz", "b0", "B", "a", "a:b", "é", "b~"];
+        var rng = new Random(11);
+        var lines = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (int i = 0; i < 3000; i++)
+        {
+            int depth = 1 + rng.Next(4);
+            string stack = string.Join(";", Enumerable.Range(0, depth).Select(_ => names[rng.Next(names.Length)]));
+            lines[stack] = lines.GetValueOrDefault(stack) + 1 + rng.Next(3);
+        }
+        string input = string.Concat(lines.Select(kv => kv.Key + " " + kv.Value + "\n"));
+        var expected = lines.Select(kv => System.Text.Encoding.UTF8.GetBytes(kv.Key + " " + kv.Value))
+            .OrderBy(b => b, Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))
+            .Select(b => System.Text.Encoding.UTF8.GetString(b) + "\n");
+        Assert.Equal(string.Concat(expected), FoldedReaderTests.WriteFolded(FoldedReaderTests.ReadText(input)));
+    }
+}
