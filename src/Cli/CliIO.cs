@@ -85,19 +85,21 @@ internal static class CliIO
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/> into a buffer and only then publishes it: to a temporary file
-    /// renamed over <paramref name="path"/>, or copied to stdout. A failure leaves no partial output.
+    /// Runs <paramref name="write"/> after the input was fully read and validated: into a temporary file
+    /// renamed over <paramref name="path"/> (a failure leaves no file), or straight to stdout.
     /// </summary>
     public static void WriteOutput(CliConsole console, string? path, Action<Stream> write)
     {
         if (string.IsNullOrEmpty(path) || path == "-")
         {
-            using var spill = new SpillStream();
+            // Every reader validates its whole input before a writer runs, so bad input can never produce
+            // partial output; streaming straight to stdout avoids buffering a gigabyte of folded text.
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            write(spill);
-            Timing.Report(console, "write", sw);
-            spill.CopyTo(console.StdOut);
+            var stdout = new BufferedStream(console.StdOut, 1 << 20);
+            write(stdout);
+            stdout.Flush();
             console.StdOut.Flush();
+            Timing.Report(console, "write", sw);
             return;
         }
         string full = Path.GetFullPath(path);
@@ -118,55 +120,6 @@ internal static class CliIO
     private static void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
-
-/// <summary>A write-then-read buffer that keeps up to 64 MiB in memory and spills the rest to a temporary file.</summary>
-internal sealed class SpillStream : Stream
-{
-    private const int MemoryLimit = 64 << 20;
-    private MemoryStream? _memory = new();
-    private FileStream? _file;
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => _file?.Length ?? _memory!.Length;
-    public override long Position { get => Length; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        if (_file is null && _memory!.Length + buffer.Length > MemoryLimit)
-        {
-            _file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-            _memory.Position = 0;
-            _memory.CopyTo(_file);
-            _memory = null;
-        }
-        if (_file is not null) _file.Write(buffer);
-        else _memory!.Write(buffer);
-    }
-
-    public new void CopyTo(Stream destination)
-    {
-        if (_file is not null)
-        {
-            _file.Flush();
-            _file.Position = 0;
-            _file.CopyTo(destination, 1 << 20);
-        }
-        else destination.Write(_memory!.GetBuffer(), 0, (int)_memory.Length);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) { _file?.Dispose(); _memory?.Dispose(); }
-        base.Dispose(disposing);
     }
 }
 
