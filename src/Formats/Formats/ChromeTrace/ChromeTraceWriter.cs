@@ -32,6 +32,7 @@ public sealed class ChromeTraceWriter : IProfileWriter
         double nsPerUnit = isTime ? NanosPerUnit(st.Unit) / Math.Pow(10, st.DecimalPlaces) : 1000.0 / Math.Pow(10, st.DecimalPlaces);
         bool timestamps = profile.HasTimestamps && isTime;
         ReportLosses(profile, type, isTime, options);
+        long idleEdges = 0;
 
         var trie = FrameTrie.Build(profile, new FrameTrieOptions { Granularity = options.Granularity });
         int threadCount = profile.HasThreads ? profile.Threads.Count + 1 : 1;
@@ -70,6 +71,8 @@ public sealed class ChromeTraceWriter : IProfileWriter
 
             open.Clear();
             long clock = 0;
+            bool anyFrame = false;
+            long trailingIdle = 0;
             for (int k = 0; k < samples.Count; k++)
             {
                 int s = samples[k];
@@ -79,6 +82,15 @@ public sealed class ChromeTraceWriter : IProfileWriter
                 long end = start + dur;
                 clock = end;
                 if (dur <= 0) continue;
+                if (profile.SampleStack(s) == StackId.Empty)
+                {
+                    // Idle time between frames is a gap; before the first frame and after the last one,
+                    // a trace thread has no events to span it.
+                    if (!anyFrame) idleEdges += dur; else trailingIdle += dur;
+                    continue;
+                }
+                anyFrame = true;
+                trailingIdle = 0;
                 // Close frames beyond the common prefix (and everything when there is a gap).
                 path.Clear();
                 for (int n = trie.NodeOf(profile.SampleStack(s)); n != 0; n = trie.Parent(n)) path.Add(n);
@@ -92,10 +104,13 @@ public sealed class ChromeTraceWriter : IProfileWriter
             }
             CloseTo(w, trie, open, 0, lastEnd, pid, tid);
             lastEnd = long.MinValue;
+            idleEdges += trailingIdle;
         }
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
+        if (idleEdges > 0 && isTime)
+            options.Diagnostics?.Invoke(new Diagnostic($"chrome trace cannot hold idle time before the first and after the last frame of a thread ({idleEdges / 1e6:0.###} ms); dropped"));
     }
 
     private static void CloseTo(Utf8JsonWriter w, FrameTrie trie, List<(int Node, long Start)> open, int keep, long at, long pid, long tid)
