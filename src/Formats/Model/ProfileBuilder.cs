@@ -330,11 +330,12 @@ public sealed class ProfileBuilder
             StackDepth = ComputeDepths(),
             LabelSets = _labelSets.ToArray(),
             Threads = _threads.ToArray(),
-            SampleStacks = _sampleStacks.ToArray(),
-            Values = _values.ToArray(),
-            SampleLabels = _anyLabels ? _sampleLabels.ToArray() : null,
-            Timestamps = _timestampedSamples != 0 ? _timestamps.ToArray() : null,
-            SampleThreads = _anyThreads ? _sampleThreads.ToArray() : null,
+            // Per-sample arrays are indexed below SampleCount only: handed over without copying.
+            SampleStacks = _sampleStacks.Detach(),
+            Values = _values.Detach(),
+            SampleLabels = _anyLabels ? _sampleLabels.Detach() : null,
+            Timestamps = _timestampedSamples != 0 ? _timestamps.Detach() : null,
+            SampleThreads = _anyThreads ? _sampleThreads.Detach() : null,
             SampleCount = n,
         };
         return new Profile(snap);
@@ -419,11 +420,21 @@ internal struct GrowArray<T>(int capacity)
 
     private void Grow(int min)
     {
-        int cap = Math.Max(min, Math.Max(16, _items.Length * 2));
+        // Doubling while small; by half beyond a million items, so the slack and the old+new copy during a
+        // grow stay smaller for huge profiles (tens of millions of samples).
+        long grown = _items.Length < (1 << 20) ? _items.Length * 2L : _items.Length + _items.Length / 2L;
+        int cap = (int)Math.Min(Array.MaxLength, Math.Max(min, Math.Max(16, grown)));
         Array.Resize(ref _items, cap);
     }
 
     public readonly T[] ToArray() => _items.AsSpan(0, _count).ToArray();
+
+    /// <summary>
+    /// The backing array itself (its length may exceed <see cref="Count"/>), for a builder that is done:
+    /// per-sample arrays are handed to the profile without a copy, so building a huge profile does not
+    /// need twice its memory at the end.
+    /// </summary>
+    public readonly T[] Detach() => _items;
 }
 
 /// <summary>

@@ -57,14 +57,24 @@ public sealed class ChromeTraceReader : IProfileReader
         return state.Build(options);
     }
 
-    /// <summary>One open or close of a frame on a thread, in nanoseconds.</summary>
-    private readonly record struct Rec(long Time, int Rank, long Tie, long Tie2, int Frame, bool Open);
+    /// <summary>
+    /// One open or close of a frame on a thread, in nanoseconds (32 bytes). Sorted by time, then rank
+    /// (closes of X events, B/E events, opens of X events), then the two tie-breakers.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct Rec(long Time, long Tie, int Tie2, int Frame, byte Rank, bool Open);
+
+    /// <summary>A complete (X) event, kept as one 24-byte record until its thread is built.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct Span(long Start, long Duration, int Frame, int Seq);
 
     private sealed class ThreadState(long pid, long tid)
     {
         public long Pid { get; } = pid;
         public long Tid { get; } = tid;
-        public List<Rec> Recs { get; } = [];
+        public List<Rec>? Recs { get; set; } = [];
+        public List<Span>? Spans { get; set; } = [];
+        public bool IsEmpty => Recs!.Count == 0 && Spans!.Count == 0;
     }
 
     /// <summary>Everything collected from the events.</summary>
@@ -78,7 +88,7 @@ public sealed class ChromeTraceReader : IProfileReader
         private readonly List<string> _frames = [];
         private readonly Dictionary<(long, string), (CpuProfileData Data, long Tid)> _cpuProfiles = [];
         private readonly List<(long, string)> _cpuOrder = [];
-        private long _seq;
+        private int _seq;
         public int DurationEvents;
         public int SampleEvents;
 
@@ -100,19 +110,33 @@ public sealed class ChromeTraceReader : IProfileReader
             return t!;
         }
 
-        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, true)); }
-        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs.Add(new Rec(ns, 1, _seq++, 0, frame, false)); }
+        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs!.Add(new Rec(ns, _seq++, 0, frame, 1, true)); }
+        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs!.Add(new Rec(ns, _seq++, 0, frame, 1, false)); }
 
         public void Complete(long pid, long tid, long ns, long durNs, int frame)
         {
             DurationEvents++;
             if (durNs <= 0) { Thread(pid, tid); return; }
-            var t = Thread(pid, tid).Recs;
-            // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
-            // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
-            long seq = _seq++;
-            t.Add(new Rec(ns, 2, -durNs, -seq, frame, true));
-            t.Add(new Rec(ns + durNs, 0, -ns, seq, frame, false));
+            Thread(pid, tid).Spans!.Add(new Span(ns, durNs, frame, _seq++));
+        }
+
+        /// <summary>A thread's opens and closes, sorted; its event lists are released.</summary>
+        private static Rec[] Timeline(ThreadState t)
+        {
+            var recs = new Rec[t.Recs!.Count + 2 * t.Spans!.Count];
+            t.Recs.CopyTo(recs);
+            t.Recs = null;
+            int n = recs.Length - 2 * t.Spans.Count;
+            foreach (var x in t.Spans)
+            {
+                // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
+                // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
+                recs[n++] = new Rec(x.Start, -x.Duration, -x.Seq, x.Frame, 2, true);
+                recs[n++] = new Rec(x.Start + x.Duration, -x.Start, x.Seq, x.Frame, 0, false);
+            }
+            t.Spans = null;
+            recs.AsSpan().Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+            return recs;
         }
 
         public void ProcessName(long pid, string name) => _processNames[pid] = name;
@@ -151,10 +175,10 @@ public sealed class ChromeTraceReader : IProfileReader
             int mismatches = 0;
             foreach (var t in _threadOrder)
             {
-                if (t.Recs.Count == 0) continue;
+                if (t.IsEmpty) continue;
                 var thread = b.AddThread(Info(t.Pid, t.Tid));
-                var recs = CollectionsMarshal.AsSpan(t.Recs);
-                recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+                // One thread at a time: its records are expanded, sorted, turned into samples and dropped.
+                var recs = Timeline(t);
                 var timeline = new TimelineStacks(b, thread, timestamps: true);
                 foreach (var r in recs)
                 {

@@ -15,8 +15,9 @@ namespace FlameKit.Formats.ChromeTrace;
 /// end to end from 0 in profile order, each lasting its value (read as nanoseconds, or as one microsecond per
 /// unit when the type is not a time). Frames are display frames (inlined lines expanded), named as in flame
 /// graphs.</para>
-/// <para>The trace cannot hold other sample types, labels, file/line, addresses or comments; each kind
-/// present is reported in one line through <see cref="WriteOptions.Diagnostics"/>.</para>
+/// <para>The trace cannot hold other sample types, labels, file/line, addresses or comments, nor idle time
+/// (the empty stack) before a thread's first frame and after its last one (a trace thread spans its first
+/// to last event); what is present is reported in one line through <see cref="WriteOptions.Diagnostics"/>.</para>
 /// </remarks>
 public sealed class ChromeTraceWriter : IProfileWriter
 {
@@ -31,7 +32,8 @@ public sealed class ChromeTraceWriter : IProfileWriter
         bool isTime = Units.IsTime(st.Unit);
         double nsPerUnit = isTime ? NanosPerUnit(st.Unit) / Math.Pow(10, st.DecimalPlaces) : 1000.0 / Math.Pow(10, st.DecimalPlaces);
         bool timestamps = profile.HasTimestamps && isTime;
-        ReportLosses(profile, type, isTime, options);
+        var lost = Losses(profile, type, isTime);
+        long idleEdges = 0;
 
         var trie = FrameTrie.Build(profile, new FrameTrieOptions { Granularity = options.Granularity });
         int threadCount = profile.HasThreads ? profile.Threads.Count + 1 : 1;
@@ -70,6 +72,8 @@ public sealed class ChromeTraceWriter : IProfileWriter
 
             open.Clear();
             long clock = 0;
+            bool anyFrame = false;
+            long trailingIdle = 0;
             for (int k = 0; k < samples.Count; k++)
             {
                 int s = samples[k];
@@ -79,6 +83,15 @@ public sealed class ChromeTraceWriter : IProfileWriter
                 long end = start + dur;
                 clock = end;
                 if (dur <= 0) continue;
+                if (profile.SampleStack(s) == StackId.Empty)
+                {
+                    // Idle time between frames is a gap; before the first frame and after the last one,
+                    // a trace thread has no events to span it.
+                    if (!anyFrame) idleEdges += dur; else trailingIdle += dur;
+                    continue;
+                }
+                anyFrame = true;
+                trailingIdle = 0;
                 // Close frames beyond the common prefix (and everything when there is a gap).
                 path.Clear();
                 for (int n = trie.NodeOf(profile.SampleStack(s)); n != 0; n = trie.Parent(n)) path.Add(n);
@@ -92,10 +105,13 @@ public sealed class ChromeTraceWriter : IProfileWriter
             }
             CloseTo(w, trie, open, 0, lastEnd, pid, tid);
             lastEnd = long.MinValue;
+            idleEdges += trailingIdle;
         }
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
+        if (idleEdges > 0 && isTime) lost.Add($"idle time before the first and after the last frame of a thread ({idleEdges / 1e6:0.###} ms)");
+        if (lost.Count > 0) options.Diagnostics?.Invoke(new Diagnostic($"chrome trace cannot hold {string.Join(", ", lost)}; dropped"));
     }
 
     private static void CloseTo(Utf8JsonWriter w, FrameTrie trie, List<(int Node, long Start)> open, int keep, long at, long pid, long tid)
@@ -136,9 +152,8 @@ public sealed class ChromeTraceWriter : IProfileWriter
         _ => 1,
     };
 
-    private static void ReportLosses(Profile profile, int type, bool isTime, WriteOptions options)
+    private static List<string> Losses(Profile profile, int type, bool isTime)
     {
-        if (options.Diagnostics is null) return;
         var lost = new List<string>();
         if (profile.SampleTypes.Count > 1) lost.Add($"sample types other than {profile.SampleTypes[type].Type}");
         if (!isTime) lost.Add($"the unit {profile.SampleTypes[type].Unit} (written as 1 µs per unit)");
@@ -148,6 +163,6 @@ public sealed class ChromeTraceWriter : IProfileWriter
         if (lines) lost.Add("file and line");
         if (profile.Mappings.Length > 1) lost.Add("addresses and mappings");
         if (profile.Comments.Count > 0) lost.Add("comments");
-        if (lost.Count > 0) options.Diagnostics(new Diagnostic($"chrome trace cannot hold {string.Join(", ", lost)}; dropped"));
+        return lost;
     }
 }

@@ -17,9 +17,11 @@ namespace FlameKit.Formats.Speedscope;
 /// written in time order when the profile has timestamps, else in profile order. The active profile is
 /// the default sample type's (of the thread with the largest total). <c>exporter</c> is
 /// <c>flamekit@VERSION</c>.</para>
-/// <para>speedscope cannot hold labels, addresses and mappings, timestamps themselves (only the order and
-/// weights), comments, period or drop/keep frame patterns; each kind present is reported in one line
-/// through <see cref="WriteOptions.Diagnostics"/>.</para>
+/// <para>speedscope cannot hold labels, addresses and mappings, comments, period or drop/keep frame
+/// patterns; each kind present is reported in one line through <see cref="WriteOptions.Diagnostics"/>.
+/// Timestamps are kept as the order and weights of the samples: nothing is reported when each sample of a
+/// thread ends where the next one begins (timelines from traces, evented profiles, V8 CPU profiles); gaps
+/// between samples, or timestamps of a profile with no time sample type, are reported as dropped.</para>
 /// </remarks>
 public sealed class SpeedscopeWriter : IProfileWriter
 {
@@ -32,7 +34,6 @@ public sealed class SpeedscopeWriter : IProfileWriter
     /// <inheritdoc/>
     public void Write(Profile profile, Stream output, WriteOptions options)
     {
-        ReportLosses(profile, options);
         var frames = new FrameTable(profile);
 
         // Groups: one per thread (in thread order), or the whole profile.
@@ -54,6 +55,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
         else groups.Add(("", Enumerable.Range(0, profile.SampleCount).ToList()));
         if (profile.HasTimestamps)
             foreach (var g in groups) g.Samples.Sort((a, b) => profile.SampleTimestamp(a).CompareTo(profile.SampleTimestamp(b)) is int c && c != 0 ? c : a.CompareTo(b));
+        ReportLosses(profile, groups, options);
 
         int types = profile.SampleTypes.Count;
         int active = 0;
@@ -147,7 +149,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
         return $"{process}, {thread}";
     }
 
-    private static void ReportLosses(Profile profile, WriteOptions options)
+    private static void ReportLosses(Profile profile, List<(string Name, List<int> Samples)> groups, WriteOptions options)
     {
         if (options.Diagnostics is null) return;
         var lost = new List<string>();
@@ -155,11 +157,38 @@ public sealed class SpeedscopeWriter : IProfileWriter
         bool addresses = false;
         foreach (var l in profile.Locations) addresses |= l.Address != 0 && !l.Lines.IsEmpty;
         if (addresses || profile.Mappings.Length > 1) lost.Add("addresses and mappings");
-        if (profile.HasTimestamps) lost.Add("timestamps (samples are written in time order)");
+        if (profile.HasTimestamps && TimestampLoss(profile, groups) is { } what) lost.Add(what);
         if (profile.Comments.Count > 0) lost.Add("comments");
         if (profile.Period != 0 || profile.PeriodType is not null) lost.Add("period");
         if (profile.DropFrames.Length > 0 || profile.KeepFrames.Length > 0) lost.Add("drop/keep frame patterns");
         if (lost.Count > 0) options.Diagnostics(new Diagnostic($"speedscope cannot hold {string.Join(", ", lost)}; dropped"));
+    }
+
+    /// <summary>
+    /// What a sampled profile loses of the timestamps: nothing when each sample of a thread ends where the
+    /// next begins (timelines read from traces, evented profiles, V8 CPU profiles); otherwise the gaps, or
+    /// the timing itself when no sample type is a time.
+    /// </summary>
+    private static string? TimestampLoss(Profile profile, List<(string Name, List<int> Samples)> groups)
+    {
+        int type = -1;
+        for (int t = 0; t < profile.SampleTypes.Count && type < 0; t++)
+            if (Units.IsTime(profile.SampleTypes[t].Unit) && SpeedscopeUnits.NanosPerUnit(SpeedscopeUnits.FromModel(profile.SampleTypes[t].Unit).Unit) > 0) type = t;
+        if (type < 0) return "timestamps (samples are written in time order)";
+        var st = profile.SampleTypes[type];
+        double nsPerStored = SpeedscopeUnits.NanosPerUnit(SpeedscopeUnits.FromModel(st.Unit).Unit) / Math.Pow(10, st.DecimalPlaces);
+        double gaps = 0;
+        int count = 0;
+        foreach (var (_, samples) in groups)
+        {
+            for (int k = 0; k + 1 < samples.Count; k++)
+            {
+                double end = profile.SampleTimestamp(samples[k]) + profile.SampleValue(samples[k], type) * nsPerStored;
+                double gap = profile.SampleTimestamp(samples[k + 1]) - end;
+                if (Math.Abs(gap) > 0.5) { gaps += Math.Abs(gap); count++; }
+            }
+        }
+        return count == 0 ? null : $"the time between samples ({count} gaps or overlaps, {gaps / 1e6:0.###} ms; samples are written back to back in time order)";
     }
 
     private static string Version()
