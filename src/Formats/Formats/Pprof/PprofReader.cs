@@ -319,6 +319,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             {
                 // A location id takes at least one byte, so the sample bytes bound the trie's size; a quarter
                 // of them is close for typical profiles and saves regrowing the stack tables many times.
+                b.LocalityHashing = true; // pprof stacks mostly extend the node created last
                 b.EnsureStackCapacity((int)Math.Min(_sampleBytes / 4, int.MaxValue));
                 ReadSamples(cis, b, locIds);
             }
