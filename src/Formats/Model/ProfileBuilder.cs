@@ -438,6 +438,8 @@ internal struct GrowArray<T>(int capacity)
 
     public readonly T[] ToArray() => _items.AsSpan(0, _count).ToArray();
 
+    public readonly ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, _count);
+
     /// <summary>
     /// The backing array itself (its length may exceed <see cref="Count"/>), for a builder that is done:
     /// per-sample arrays are handed to the profile without a copy, so building a huge profile does not

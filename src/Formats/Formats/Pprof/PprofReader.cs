@@ -620,17 +620,119 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     private int[]? _locationIndex;
 
     // Pass 2: samples, resolved and interned as they are read.
+    /// <summary>
+    /// Decodes samples on this thread and hands them in batches to a second thread that interns their
+    /// stacks and adds them to the builder: on big profiles the stack trie is the costliest step, and the
+    /// two stages touch disjoint parts of <see cref="ProfileBuilder"/> (label sets here; the stack trie and
+    /// sample columns there), so both cores work. Samples keep their order.
+    /// </summary>
     private void ReadSamples(CodedInputStream cis, ProfileBuilder b, IdMap locIds)
     {
         var state = new SampleState(b.SampleTypes.Count, _locationIndex!, locIds);
         uint sampleTag = PprofFields.Tag(PprofFields.Sample, PprofFields.LengthDelimited);
-        while (true)
+        var pipe = new SamplePipe(b);
+        try
         {
-            long sampleAt = cis.Position;
-            uint tag = cis.ReadTag();
-            if (tag == 0) break;
-            if (tag != sampleTag) { cis.SkipLastField(); continue; }
-            ReadSample(cis, b, state, sampleAt);
+            while (true)
+            {
+                long sampleAt = cis.Position;
+                uint tag = cis.ReadTag();
+                if (tag == 0) break;
+                if (tag != sampleTag) { cis.SkipLastField(); continue; }
+                ReadSample(cis, b, state, sampleAt, pipe);
+            }
+        }
+        catch
+        {
+            pipe.Abandon();
+            throw;
+        }
+        pipe.Finish();
+    }
+
+    /// <summary>Batches of decoded samples (leaf-first location ids, values, label set) for the stack-interning thread.</summary>
+    private sealed class SamplePipe(ProfileBuilder builder)
+    {
+        private const int BatchSamples = 8192;
+        private Batch _batch = new(builder.SampleTypes.Count);
+        private System.Collections.Concurrent.BlockingCollection<Batch>? _queue;
+        private Thread? _worker;
+        private Exception? _error;
+
+        private sealed class Batch(int nTypes)
+        {
+            public GrowArray<int> Locations = new(BatchSamples * 24);
+            public GrowArray<int> Ends = new(BatchSamples);
+            public GrowArray<long> Values = new(BatchSamples * nTypes);
+            public GrowArray<int> Labels = new(BatchSamples);
+        }
+
+        public void Add(ReadOnlySpan<LocationId> leafFirst, ReadOnlySpan<long> values, LabelSetId labels)
+        {
+            var batch = _batch;
+            foreach (var l in leafFirst) batch.Locations.Add(l.Index);
+            batch.Ends.Add(batch.Locations.Count);
+            batch.Values.AddRange(values);
+            batch.Labels.Add(labels.Index);
+            if (batch.Ends.Count == BatchSamples) Flush();
+        }
+
+        private void Flush()
+        {
+            if (_queue is null)
+            {
+                _queue = new System.Collections.Concurrent.BlockingCollection<Batch>(boundedCapacity: 4);
+                _worker = new Thread(Work) { IsBackground = true, Name = "flamekit pprof stacks" };
+                _worker.Start();
+            }
+            _queue.Add(_batch);
+            _batch = new Batch(builder.SampleTypes.Count);
+        }
+
+        private void Work()
+        {
+            try
+            {
+                foreach (var batch in _queue!.GetConsumingEnumerable()) Insert(batch);
+            }
+            catch (Exception e)
+            {
+                _error = e;
+                foreach (var _ in _queue!.GetConsumingEnumerable()) { } // never block the decoding thread
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
+        private void Insert(Batch batch)
+        {
+            int nTypes = builder.SampleTypes.Count;
+            int from = 0;
+            var values = batch.Values.AsSpan();
+            for (int k = 0; k < batch.Ends.Count; k++)
+            {
+                int to = batch.Ends[k];
+                var stack = StackId.Empty;
+                for (int i = to - 1; i >= from; i--) stack = builder.Push(stack, new LocationId(batch.Locations[i]));
+                builder.AddSample(stack, values.Slice(k * nTypes, nTypes), new LabelSetId(batch.Labels[k]));
+                from = to;
+            }
+        }
+
+        public void Finish()
+        {
+            if (_queue is not null)
+            {
+                _queue.CompleteAdding();
+                _worker!.Join();
+                if (_error is not null) throw new InvalidOperationException("pprof stack interning failed", _error);
+            }
+            Insert(_batch);
+        }
+
+        public void Abandon()
+        {
+            _queue?.CompleteAdding();
+            _worker?.Join();
         }
     }
 
@@ -649,7 +751,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     // One sample message; a method of its own so the JIT optimises it fully (a single long loop would run
     // as on-stack-replaced code). Packed fields are framed by CodedInputStream (SkipLastField) and their
     // varints decoded straight from the buffer, which avoids a call per varint on the hottest path.
-    private void ReadSample(CodedInputStream cis, ProfileBuilder b, SampleState st, long sampleAt)
+    private void ReadSample(CodedInputStream cis, ProfileBuilder b, SampleState st, long sampleAt, SamplePipe pipe)
     {
         const uint LocPacked = 1 << 3 | PprofFields.LengthDelimited, LocSingle = 1 << 3;
         const uint ValPacked = 2 << 3 | PprofFields.LengthDelimited, ValSingle = 2 << 3;
@@ -735,11 +837,8 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         if (nVal != nTypes)
             throw Error($"sample has {nVal} values but the profile has {nTypes} sample types", sampleAt);
 
-        var stack = StackId.Empty;
-        var locs = st.Locs;
-        for (int i = nLoc - 1; i >= 0; i--) stack = b.Push(stack, locs[i]);
         var labels = nLab == 0 ? LabelSetId.Empty : st.Labels.Get(b, st.LabelRaw, nLab * 4, _strings);
-        b.AddSample(stack, values, labels);
+        pipe.Add(st.Locs.AsSpan(0, nLoc), values, labels);
     }
 
     /// <summary>The payload of the length-delimited field whose tag started at <paramref name="tagAt"/> and that ends at <paramref name="end"/>.</summary>
