@@ -139,6 +139,9 @@ public sealed class FlameGraphLayout
         int ti = diff ? after : profile.ResolveSampleType(options.SampleType);
 
         var tree = (options.Reverse || options.Granularity != FrameGranularity.Functions ? null : Tree.FromStacks(profile))
+            ?? (UsePrunedBuild && !options.Reverse && !diff && options.Order == FrameOrder.Alphabetical && options.MinWidthFraction > 0
+                ? Tree.BuildPruned(profile, ti, options.MinWidthFraction, options.Granularity)
+                : null)
             ?? Tree.Build(profile, FrameTrie.Build(profile, new FrameTrieOptions { Granularity = options.Granularity }), options.Reverse);
 
         long maxDelta = 0;
@@ -155,6 +158,9 @@ public sealed class FlameGraphLayout
         foreach (ref readonly var f in frames.AsSpan()) if (f.Depth > maxDepth) maxDepth = f.Depth;
         return new FlameGraphLayout(frames, tree.Names, total, maxDepth, diff, maxDelta, ti, profile.SampleTypes[ti]);
     }
+
+    /// <summary>Tests switch the top-down pruned tree off to compare it with the full merge.</summary>
+    internal static bool UsePrunedBuild = true;
 
     private static int FindType(Profile p, string name)
     {
@@ -202,6 +208,110 @@ public sealed class FlameGraphLayout
                 nameId[s] = nameOfLoc[profile.StackLocation(sid).Index];
             }
             return new Tree { Parent = parent, NameId = nameId, Names = names.ToArray(), NodeOf = s => s.Index };
+        }
+
+        /// <summary>
+        /// Builds only the part of the merged name tree that is wide enough to draw, top down from the
+        /// profile's stack trie: under each kept frame, the stack nodes (and inlined lines) below it are
+        /// grouped by name, and a group becomes a frame only when its total reaches the minimum width.
+        /// Merging happens before pruning, as in flamegraph.pl, so narrow pieces of one function still add up.
+        /// A profile with millions of stack nodes (a 1M-sample pprof) then costs time for the frames drawn,
+        /// not for every node. A group too narrow to draw still becomes a (leaf) frame holding everything below
+        /// it, so every drawn frame keeps the position and width of the full merge. Returns null when nothing would be pruned (no minimum width).
+        /// </summary>
+        public static Tree? BuildPruned(Profile profile, int ti, double minFraction, FrameGranularity granularity)
+        {
+            int n = profile.StackCount;
+            var cum = new long[n];
+            for (int i = 0; i < profile.SampleCount; i++) cum[profile.SampleStack(i).Index] += profile.SampleValue(i, ti);
+            var stackParent = new int[n];
+            for (int s = 1; s < n; s++) stackParent[s] = profile.StackParent(new StackId(s)).Index;
+            for (int s = n - 1; s > 0; s--) cum[stackParent[s]] += cum[s];
+            long total = cum[0];
+            if (total <= 0) return null;
+            double threshold = minFraction * total;
+
+            // Children (CSR) of stack nodes with a non-zero total.
+            var start = new int[n + 1];
+            for (int s = 1; s < n; s++) if (cum[s] != 0) start[stackParent[s] + 1]++;
+            for (int i = 0; i < n; i++) start[i + 1] += start[i];
+            var fill = new int[n];
+            var kids = new int[start[n]];
+            for (int s = 1; s < n; s++) if (cum[s] != 0) kids[start[stackParent[s]] + fill[stackParent[s]]++] = s;
+
+            // Display names of each location's lines, root first (inlined callers before callees).
+            var names = new List<string> { "" };
+            var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal) { [""] = 0 };
+            var locNames = new int[profile.Locations.Length][];
+            int[] NamesOf(int loc)
+            {
+                var cached = locNames[loc];
+                if (cached is not null) return cached;
+                var location = profile.Locations[loc];
+                var lines = location.Lines;
+                int[] result = new int[Math.Max(1, lines.Length)];
+                for (int i = 0; i < result.Length; i++)
+                {
+                    string name = lines.IsEmpty ? FrameTrie.UnsymbolizedName(profile, location)
+                        : FrameTrie.DisplayName(profile, location, lines[lines.Length - 1 - i], granularity);
+                    if (!nameIndex.TryGetValue(name, out int id)) { id = names.Count; names.Add(name); nameIndex.Add(name, id); }
+                    result[i] = id;
+                }
+                locNames[loc] = result;
+                return result;
+            }
+            int[] stackLoc = new int[n];
+            for (int s = 1; s < n; s++) stackLoc[s] = profile.StackLocation(new StackId(s)).Index;
+
+            var parent = new List<int> { -1 };
+            var nameId = new List<int> { 0 };
+            var deepest = new int[n];
+            Array.Fill(deepest, -1);
+            deepest[0] = 0;
+            // Work list of display frames with their positions: (stack node, line index within its location).
+            var work = new Stack<(int Node, List<(int Stack, int Line)> Positions)>();
+            var rootPositions = new List<(int, int)>();
+            for (int k = start[0]; k < start[1]; k++) rootPositions.Add((kids[k], 0));
+            work.Push((0, rootPositions)); // root's "positions" are its children's first lines
+            var groups = new Dictionary<int, (long Sum, List<(int Stack, int Line)> Positions)>();
+            while (work.Count > 0)
+            {
+                var (node, positions) = work.Pop();
+                groups.Clear();
+                foreach (var (stack, line) in positions)
+                {
+                    int nm = NamesOf(stackLoc[stack])[line];
+                    ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, nm, out bool exists);
+                    if (!exists) g = (0, new List<(int, int)>());
+                    g.Sum += cum[stack];
+                    g.Positions.Add((stack, line));
+                }
+                foreach (var (nm, g) in groups)
+                {
+                    int child = parent.Count;
+                    parent.Add(node);
+                    nameId.Add(nm);
+                    if (g.Sum < threshold)
+                    {
+                        // Too narrow to draw, but it keeps its place (and its value) among its siblings, as
+                        // flamegraph.pl leaves a gap where a pruned frame was; nothing below it is built.
+                        foreach (var (stack, _) in g.Positions) deepest[stack] = child;
+                        continue;
+                    }
+                    var next = new List<(int, int)>();
+                    foreach (var (stack, line) in g.Positions)
+                    {
+                        deepest[stack] = child; // positions of one stack node are visited root to leaf
+                        if (line + 1 < NamesOf(stackLoc[stack]).Length) next.Add((stack, line + 1));
+                        else for (int k = start[stack]; k < start[stack + 1]; k++) next.Add((kids[k], 0));
+                    }
+                    if (next.Count > 0) work.Push((child, next));
+                }
+            }
+            // Stacks whose own frames were pruned belong to their deepest kept ancestor.
+            var nodeOfStack = new int[n];
+            for (int s = 1; s < n; s++) nodeOfStack[s] = deepest[s] >= 0 ? deepest[s] : nodeOfStack[stackParent[s]];
+            return new Tree { Parent = parent.ToArray(), NameId = nameId.ToArray(), Names = names.ToArray(), NodeOf = s => nodeOfStack[s.Index] };
         }
 
         public static Tree Build(Profile profile, FrameTrie trie, bool reverse)
