@@ -75,6 +75,10 @@ def main():
         env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
         sh(["go", "build", "-o", data("gen-pprof"), "."], cwd=os.path.join(GEN, "gen-pprof"), env=env)
         sh([data("gen-pprof"), "-out", data("pprof-1M.pb.gz")])
+    if not os.path.exists(data("goroutines-50M.txt")):
+        env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
+        with open(data("goroutines-50M.txt"), "wb") as out:
+            subprocess.run(["go", "run", ".", "-mb", "50"], cwd=os.path.join(GEN, "gen-goroutines"), env=env, stdout=out, check=True)
     if not os.path.exists(data("tiny.folded")):
         with open(data("tiny.folded"), "w") as f:
             f.write("main;run;work 5\nmain;run;io 3\nmain;gc 1\n")
@@ -97,6 +101,7 @@ def main():
         ("convert-folded-100M", "folded-100M.txt", [fk, "convert", data("folded-100M.txt"), "--to", "folded"], [agg, "-q", data("folded-100M.txt")], None),
         ("svg-folded-wide-1M", "folded-wide-1M.txt", [fk, "svg", data("folded-wide-1M.txt")], [agg, "-q", data("folded-wide-1M.txt")], ("s", 5.0)),
         ("svg-pprof-1M", "pprof-1M.pb.gz", [fk, "svg", data("pprof-1M.pb.gz")], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
+        ("convert-goroutines-50M", "goroutines-50M.txt", [fk, "convert", data("goroutines-50M.txt"), "--to", "folded"], None, ("s", 0.5)),
         ("convert-pprof-1M-folded", "pprof-1M.pb.gz", [fk, "convert", data("pprof-1M.pb.gz"), "--to", "folded"], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
     ]
     wanted = None if args.jobs == "all" else set(args.jobs.split(","))
