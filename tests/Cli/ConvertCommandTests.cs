@@ -104,3 +104,25 @@ public class InfoCommandTests
         Assert.Contains("Samples:      7", r.StdOut);
     }
 }
+
+public class TruncatedInputTests
+{
+    [Fact]
+    public void TruncatedGzipSaysSo()
+    {
+        byte[] head = File.ReadAllBytes(Fixtures.Path("pprof/labels.cpu.pb.gz"))[..100];
+        var r = CliRunner.Run(head, "info");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("flamekit: <stdin>: gzip: byte 0: the compressed input holds no data (truncated or empty gzip stream)\n", r.StdErr);
+    }
+
+    [Fact]
+    public void TruncatedPprofNamesTheOffset()
+    {
+        byte[] head = File.ReadAllBytes(Fixtures.Path("pprof/labels.cpu.pb.gz"))[..3000];
+        var r = CliRunner.Run(head, "svg", "-o", Path.Combine(Path.GetTempPath(), "never-written.svg"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches(@"^flamekit: <stdin>: pprof: byte \d+: .+\n$", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "never-written.svg")));
+    }
+}

@@ -137,6 +137,8 @@ public static class ProfileFormats
             bool complete = n < head.Length;
             Array.Resize(ref head, n);
             Stream replay = new PrefixedStream(head, complete ? Stream.Null : s);
+            if (depth > 0 && n == 0)
+                throw new ProfileFormatException("gzip", "the compressed input holds no data (truncated or empty gzip stream)", byteOffset: 0);
             if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth < 2)
             {
                 s = new GZipStream(replay, CompressionMode.Decompress);
