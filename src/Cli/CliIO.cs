@@ -96,9 +96,17 @@ internal static class CliIO
             // partial output; streaming straight to stdout avoids buffering a gigabyte of folded text.
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var stdout = new BufferedStream(console.StdOut, 1 << 20);
-            write(stdout);
-            stdout.Flush();
-            console.StdOut.Flush();
+            try
+            {
+                write(stdout);
+                stdout.Flush();
+                console.StdOut.Flush();
+            }
+            catch (IOException e) when (IsBrokenPipe(e))
+            {
+                // The reader went away (`flamekit ... | head`): stop quietly, as Unix tools do.
+                throw new CliException("", ExitCode.Ok);
+            }
             Timing.Report(console, "write", sw);
             return;
         }
@@ -116,6 +124,9 @@ internal static class CliIO
         catch (IOException e) when (e is not EndOfStreamException) { TryDelete(tmp); throw CliException.Input($"{path}: cannot write: {e.Message}"); }
         catch { TryDelete(tmp); throw; }
     }
+
+    private static bool IsBrokenPipe(IOException e) =>
+        e.Message.Contains("pipe", StringComparison.OrdinalIgnoreCase) || e.HResult == 32 || (e.HResult & 0xFFFF) == 32;
 
     private static void TryDelete(string path)
     {

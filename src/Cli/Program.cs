@@ -48,7 +48,7 @@ internal static class Program
         }
         catch (CliException e)
         {
-            console.StdErr.WriteLine("flamekit: " + e.Message);
+            if (e.Message.Length > 0) console.StdErr.WriteLine("flamekit: " + e.Message);
             return (int)e.Code;
         }
         catch (ProfileFormatException e)
