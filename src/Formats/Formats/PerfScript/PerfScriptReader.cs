@@ -224,8 +224,10 @@ public sealed class PerfScriptReader : IProfileReader
             diag?.Invoke(new Diagnostic($"several events in the input: kept only samples of the first, {System.Text.Encoding.UTF8.GetString(filter!)} (choose another with an event filter)"));
 
         merged.Sort((a, b) => a.First.CompareTo(b.First));
-        string typeName = filter is not null ? System.Text.Encoding.UTF8.GetString(filter) : "samples";
-        var b = new ProfileBuilder([new SampleType(typeName, "count")]);
+        // Named "samples" as flamegraph.pl names the counts of stackcollapse-perf.pl's output, so a graph drawn
+        // straight from perf script text is the one drawn from the collapsed file; the event is a comment.
+        var b = new ProfileBuilder([new SampleType("samples", "count")]);
+        if (filter is not null) b.Comments.Add("perf event: " + System.Text.Encoding.UTF8.GetString(filter));
         var frames = new Utf8KeyTable();
         Span<long> value = stackalloc long[1];
         foreach (var e in merged)
