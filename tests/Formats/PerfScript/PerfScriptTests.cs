@@ -216,4 +216,25 @@ public class PerfScriptTests
         Assert.Equal(4, p.Total(0));
         Assert.Equal(Folded(Read(bytes)), Folded(p));
     }
+
+    [Fact]
+    public void RepeatedSamplesKeepLineNumbersAndWarningsExact()
+    {
+        // Repeated clean samples take the hashed fast path (leaf offsets differ); samples with odd lines never do.
+        var sb = new StringBuilder();
+        for (int i = 0; i < 5; i++) sb.Append($"app 10/11 [000] 1.{i}: 7 cycles:\n\t7f0{i} leaf+0x{i + 1:x} (/bin/app)\n\t7e00 mid+0x10 (/bin/app)\n\t7d00 main+0x20 (/bin/app)\n\n");
+        for (int i = 0; i < 3; i++) sb.Append("app 10/11 [000] 2.0: 1 cycles:\n\t7f00 leaf (/bin/app)\n   \n\t7d00 main (/bin/app)\n\n");
+        sb.Append("app 10/11 [000] 3.0: 1 cycles:\n# a comment\n\t7f00 leaf (/bin/app)\n\n");
+        var diags = new List<string>();
+        var text = sb.ToString();
+        Assert.Equal("app;leaf 1\napp;main;leaf 3\napp;main;mid;leaf 35\n", Collapse(text, diags: diags));
+        // 5 samples × 5 lines, then the first odd sample's third line is line 28.
+        Assert.Equal(["ignored 3 unrecognized lines (first at line 28)"], diags);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        foreach (int block in new[] { 64, 100, 4096 })
+        {
+            var p = PerfScriptReader.Read(new MemoryStream(bytes), ReadOptions.Default, threads: 2, blockSize: block);
+            Assert.Equal(Dump(Read(bytes)), Dump(p));
+        }
+    }
 }

@@ -298,6 +298,9 @@ public sealed class PerfScriptReader : IProfileReader
         public bool FilteredOut;
 
         private readonly Hash128Map _stacks = new(4096);
+        private readonly Hash128Map _rawStacks = new(4096); // raw sample hash (see FastSample) -> entry
+        private UInt128 _rawKey;
+        private bool _pendingRaw, _clean;
         private readonly Utf8KeyTable _frameKeys = new(4096);
         private readonly List<byte[][]> _frameNames = [];
         private byte[] _key = new byte[4096]; // root name, 0xFF, then one record per frame line (leaf first)
@@ -314,9 +317,12 @@ public sealed class PerfScriptReader : IProfileReader
         {
             int pos = 0;
             long lineNo = firstLine;
+            bool fast = block.IndexOf((byte)'\r') < 0; // CRLF input takes the line-by-line path only
             while (pos < block.Length)
             {
                 int start = pos;
+                if (fast && !_hasRoot && !Syntax.IsSpace(block[pos]) && block[pos] != (byte)'#' && FastSample(block, ref pos, ref lineNo))
+                    continue;
                 int nl = block[pos..].IndexOf((byte)'\n');
                 ReadOnlySpan<byte> line;
                 if (nl < 0) { line = block[pos..]; pos = block.Length; }
@@ -325,6 +331,7 @@ public sealed class PerfScriptReader : IProfileReader
                     EndSample(((long)blockIndex << 32) | (uint)start);
                 else if (line[0] != (byte)'#')
                     Line(line, lineNo);
+                else _clean = false;
                 lineNo++;
             }
             if (isLast && _hasRoot)
@@ -332,21 +339,87 @@ public sealed class PerfScriptReader : IProfileReader
                 DroppedLastLine = _sampleLine;
                 _hasRoot = false;
                 _keyLen = 0;
+                _pendingRaw = false;
             }
+        }
+
+        /// <summary>
+        /// At a line that may be a sample header (no sample pending): reads the header, then recognises the
+        /// sample by a hash of its leaf frame's naming inputs and the raw bytes of its other frame lines (whose
+        /// addresses and offsets repeat with the stack, unlike the leaf's). A known sample is counted without
+        /// looking at its lines; a new one is left to the line-by-line path, which records its raw hash if
+        /// every line was an ordinary frame line. Returns false when it consumed nothing.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private bool FastSample(ReadOnlySpan<byte> block, ref int pos, ref long lineNo)
+        {
+            int nl = block[pos..].IndexOf((byte)'\n');
+            if (nl < 0) return false;
+            int headerStart = pos;
+            if (!Header(block.Slice(pos, nl), lineNo)) return false; // not a header: the line-by-line path decides
+            int framesStart = pos + nl + 1;
+            pos = framesStart;
+            lineNo++;
+            if (!_hasRoot) return true; // filtered out: its frame lines are skipped line by line
+            int rel = block[(framesStart - 1)..].IndexOf("\n\n"u8);
+            if (rel < 0) return true;
+            int blank = framesStart + rel; // the empty line that ends the sample
+            int restStart = framesStart;
+            if (blank > framesStart)
+            {
+                int leafEnd = framesStart + block[framesStart..].IndexOf((byte)'\n');
+                var leaf = block[framesStart..leafEnd];
+                if (!Syntax.IsSpace(leaf[0]) || !Syntax.TryParseFrame(leaf, out var pc, out var func, out var mod)) return true;
+                AppendFrame(pc, func, mod);
+                restStart = leafEnd + 1;
+                pos = restStart;
+                lineNo++;
+            }
+            Span<UInt128> pair = stackalloc UInt128[2];
+            pair[0] = StackHash.Hash(_key.AsSpan(0, _keyLen));
+            pair[1] = StackHash.Hash(block[restStart..blank]);
+            var raw = StackHash.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair));
+            if (_rawStacks.TryGetValue(raw, out int at))
+            {
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Entries)[at].Value += _period;
+                Samples++;
+                _hasRoot = false;
+                _keyLen = 0;
+                lineNo = _sampleLine + block[headerStart..(blank + 1)].Count((byte)'\n');
+                pos = blank + 1;
+                return true;
+            }
+            _pendingRaw = true;
+            _clean = true;
+            _rawKey = raw;
+            return true;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Line(ReadOnlySpan<byte> line, long lineNo)
         {
-            if (!Syntax.IsSpace(line[0]) && Header(line, lineNo)) return;
+            if (!Syntax.IsSpace(line[0]))
+            {
+                _clean = false;
+                if (Header(line, lineNo)) return;
+            }
             if (!Syntax.TryParseFrame(line, out var pc, out var func, out var mod))
             {
+                _clean = false;
                 if (Unrecognized++ == 0) FirstUnrecognized = lineNo;
                 return;
             }
             if (!_hasRoot) return; // a sample of a filtered-out event
-            // Record what the frame's name depends on: the symbol without offset, the module, the address
-            // (only --addrs uses it), and whether the process counts as Java at this point.
+            AppendFrame(pc, func, mod);
+        }
+
+        /// <summary>
+        /// Records what a frame's name depends on: the symbol without offset, the module, the address (only
+        /// --addrs uses it), and whether the process counts as Java at this point.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void AppendFrame(ReadOnlySpan<byte> pc, ReadOnlySpan<byte> func, ReadOnlySpan<byte> mod)
+        {
             int need = _keyLen + func.Length + mod.Length + pc.Length + 16;
             if (need > _key.Length) Array.Resize(ref _key, Math.Max(need, _key.Length * 2));
             var k = _key.AsSpan(_keyLen);
@@ -433,9 +506,12 @@ public sealed class PerfScriptReader : IProfileReader
             }
             else
             {
-                _stacks.Add(h, Entries.Count);
+                at = Entries.Count;
+                _stacks.Add(h, at);
                 Entries.Add(new Entry { Hash = h, Value = _period, First = position, Names = Collapse(key) });
             }
+            if (_pendingRaw && _clean) _rawStacks.Add(_rawKey, at);
+            _pendingRaw = false;
             _hasRoot = false;
             _keyLen = 0;
         }
