@@ -237,4 +237,26 @@ public class PerfScriptTests
             Assert.Equal(Dump(Read(bytes)), Dump(p));
         }
     }
+
+    [Fact]
+    public void NoOtherFixtureLooksLikePerfScript()
+    {
+        var reader = new PerfScriptReader();
+        var root = Path.GetDirectoryName(Fixtures.Path("perf/node-workload.perf-script.txt"))!;
+        root = Path.GetDirectoryName(root)!;
+        int n = 0;
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            if (file.Contains($"{Path.DirectorySeparatorChar}perf{Path.DirectorySeparatorChar}", StringComparison.Ordinal)) continue;
+            using var fs = File.OpenRead(file);
+            var (stream, head, complete) = ProfileFormats.Peek(fs);
+            stream.Dispose();
+            Assert.True(reader.Detect(head, complete) == Detection.No, file);
+            n++;
+        }
+        Assert.True(n > 50);
+        // perf script -F comm,tid,time,ip,sym,dso: no event on the header, still unmistakable with its frames.
+        Assert.Equal(Detection.Yes, reader.Detect("node 20841 1031.067059: \n\t 167adf __strlen_evex+0x1f (/usr/lib/libc.so.6)\n\n"u8, isComplete: true));
+        Assert.Equal("node;__strlen_evex 1\n", Collapse("node 20841 1031.067059: \n\t 167adf __strlen_evex+0x1f (/usr/lib/libc.so.6)\n\n"));
+    }
 }

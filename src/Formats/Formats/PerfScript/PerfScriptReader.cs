@@ -64,13 +64,14 @@ public sealed class PerfScriptReader : IProfileReader
             if (line[0] == (byte)'#') continue;
             if (!Syntax.IsSpace(line[0]))
             {
-                if (!Syntax.TryParseHeader(line, out _, out _, out _) || !Syntax.TryParseEvent(line, out _, out _))
-                    return Detection.No;
-                sawHeader = true;
+                // A header; perf script -F without 'event' prints none, so the event is only needed without frames.
+                if (!Syntax.TryParseHeader(line, out _, out _, out _)) return Detection.No;
+                sawHeader |= Syntax.TryParseEvent(line, out _, out _);
                 headerPending = true;
                 continue;
             }
             if (!headerPending) return Detection.No;
+            // A header followed by an indented "addr symbol (dso)" line is unmistakable.
             if (Syntax.TryParseFrame(line, out _, out _, out _)) return Detection.Yes;
             return Detection.No;
         }
