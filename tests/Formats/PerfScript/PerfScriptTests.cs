@@ -257,6 +257,8 @@ public class PerfScriptTests
         Assert.True(n > 50);
         // perf script -F comm,tid,time,ip,sym,dso: no event on the header, still unmistakable with its frames.
         Assert.Equal(Detection.Yes, reader.Detect("node 20841 1031.067059: \n\t 167adf __strlen_evex+0x1f (/usr/lib/libc.so.6)\n\n"u8, isComplete: true));
+        // Old perf: no indentation, no time (FlameGraph's perf-java-stacks-02 looks like this).
+        Assert.Equal("java;main;write 1\n", Collapse("java 19983 cycles:\nffffffff8103d0ca write ([kernel.kallsyms])\n7f722d12e1d4 main (/x)\n\n"));
         Assert.Equal("node;__strlen_evex 1\n", Collapse("node 20841 1031.067059: \n\t 167adf __strlen_evex+0x1f (/usr/lib/libc.so.6)\n\n"));
     }
 }

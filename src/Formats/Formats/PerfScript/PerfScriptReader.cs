@@ -65,10 +65,15 @@ public sealed class PerfScriptReader : IProfileReader
             if (!Syntax.IsSpace(line[0]))
             {
                 // A header; perf script -F without 'event' prints none, so the event is only needed without frames.
-                if (!Syntax.TryParseHeader(line, out _, out _, out _)) return Detection.No;
-                sawHeader |= Syntax.TryParseEvent(line, out _, out _);
-                headerPending = true;
-                continue;
+                if (Syntax.TryParseHeader(line, out _, out _, out _))
+                {
+                    sawHeader |= Syntax.TryParseEvent(line, out _, out _);
+                    headerPending = true;
+                    continue;
+                }
+                // Old perf versions print frame lines without indentation.
+                if (!headerPending || !Syntax.TryParseFrame(line, out _, out _, out _)) return Detection.No;
+                return Detection.Yes;
             }
             if (!headerPending) return Detection.No;
             // A header followed by an indented "addr symbol (dso)" line is unmistakable.
