@@ -261,4 +261,21 @@ public class PerfScriptTests
         Assert.Equal("java;main;write 1\n", Collapse("java 19983 cycles:\nffffffff8103d0ca write ([kernel.kallsyms])\n7f722d12e1d4 main (/x)\n\n"));
         Assert.Equal("node;__strlen_evex 1\n", Collapse("node 20841 1031.067059: \n\t 167adf __strlen_evex+0x1f (/usr/lib/libc.so.6)\n\n"));
     }
+
+    [Fact]
+    public void InputEndingExactlyAtABlockEndOrEmpty()
+    {
+        const string head = "app 1 1.0: 3 cycles:\n\t1 ";
+        const string tail = " (/bin/app)\n\n";
+        var text = head + new string('f', 1024 - head.Length - tail.Length) + tail;
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Assert.Equal(1024, bytes.Length);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var p = PerfScriptReader.Read(new MemoryStream(bytes), ReadOptions.Default, threads, blockSize: 1024);
+            Assert.Equal(3, p.Total(0));
+        }
+        var e = Assert.Throws<ProfileFormatException>(() => PerfScriptReader.Read(new MemoryStream([]), ReadOptions.Default, 2, 1024));
+        Assert.StartsWith("perf: line 1: no samples found", e.Message);
+    }
 }

@@ -108,7 +108,7 @@ public sealed class PerfScriptReader : IProfileReader
                 int total = carry + n;
                 bool eof = total < buf.Length;
                 int cut = eof ? total : LastBoundary(buf.AsSpan(0, total));
-                if (cut <= 0)
+                if (cut <= 0 && !eof)
                 {
                     // One sample longer than the buffer: grow and read on.
                     var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
