@@ -70,6 +70,8 @@ public class PerfScriptTests
         var two = PerfScriptReader.Read(new MemoryStream(input), opts, threads: 2, blockSize: 8192);
         var big = PerfScriptReader.Read(new MemoryStream(input), opts, threads: 2, blockSize: 1 << 22);
         Assert.Equal(Dump(one), Dump(two));
+        foreach (int n in new[] { 3, 4 })
+            Assert.Equal(Dump(one), Dump(PerfScriptReader.Read(new MemoryStream(input), opts, threads: n, blockSize: 4096)));
         Assert.Equal(Folded(one), Folded(big));
         Assert.Equal(File.ReadAllText(Fixtures.Path($"perf/{fixture}.collapsed-{option}.txt")), Folded(two));
     }
