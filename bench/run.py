@@ -79,6 +79,8 @@ def main():
         env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
         with open(data("goroutines-50M.txt"), "wb") as out:
             subprocess.run(["go", "run", ".", "-mb", "50"], cwd=os.path.join(GEN, "gen-goroutines"), env=env, stdout=out, check=True)
+    if not os.path.exists(data("perf-1G.txt")):
+        sh([sys.executable, os.path.join(GEN, "gen-perf-script.py"), "--size", "1G", "--out", data("perf-1G.txt")])
     if not os.path.exists(data("tiny.folded")):
         with open(data("tiny.folded"), "w") as f:
             f.write("main;run;work 5\nmain;run;io 3\nmain;gc 1\n")
@@ -102,6 +104,7 @@ def main():
         ("svg-folded-wide-1M", "folded-wide-1M.txt", [fk, "svg", data("folded-wide-1M.txt")], [agg, "-q", data("folded-wide-1M.txt")], ("s", 5.0)),
         ("svg-pprof-1M", "pprof-1M.pb.gz", [fk, "svg", data("pprof-1M.pb.gz")], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
         ("convert-goroutines-50M", "goroutines-50M.txt", [fk, "convert", data("goroutines-50M.txt"), "--to", "folded"], None, ("s", 0.5)),
+        ("convert-perf-1G", "perf-1G.txt", [fk, "convert", data("perf-1G.txt"), "--to", "folded"], [agg, "-q", "-m", "perf", data("perf-1G.txt")], ("s", 2.5)),
         ("convert-pprof-1M-folded", "pprof-1M.pb.gz", [fk, "convert", data("pprof-1M.pb.gz"), "--to", "folded"], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
     ]
     wanted = None if args.jobs == "all" else set(args.jobs.split(","))
@@ -130,7 +133,7 @@ def main():
         f = lambda v, fmt: (fmt % v) if v is not None else "-"
         print(f"{name:26} {size_mb:9.1f} {secs:10.3f} {mbs:8.1f} {rss:8.1f} {f(fsecs, '%8.3f'):>8} {f(frss, '%8.1f'):>8} {f(ratio, '%6.2f'):>6}  {verdict if ok else 'FAILED'}")
     print()
-    print("floor: folded-agg (C, one thread) for folded inputs; gzip -dc for pprof inputs. Peak = max RSS.")
+    print("floor: folded-agg (C, one thread) for folded inputs, folded-agg -m perf for perf script; gzip -dc for pprof inputs. Peak = max RSS.")
 
 
 if __name__ == "__main__":

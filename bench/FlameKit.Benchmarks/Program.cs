@@ -7,7 +7,7 @@ using FlameKit.Formats.Pprof;
 namespace FlameKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>detect FILE...</c> prints what the pprof reader's detection says; <c>read FILE</c>, <c>generated FILE</c> and <c>convert IN OUT</c> run one job once and print
+/// Entry point. <c>detect FILE...</c> prints what the pprof reader's detection says; <c>read FILE</c>, <c>generated FILE</c> and <c>convert IN OUT</c> run one job once, <c>perf FILE [THREADS]</c> collapses perf script text with THREADS threads, and print
 /// its wall time (for <c>/usr/bin/time -v</c> peak-memory measurements); anything else runs BenchmarkDotNet.
 /// </summary>
 public static class Program
@@ -25,6 +25,16 @@ public static class Program
                 stream.Dispose();
                 Console.WriteLine($"{new PprofReader().Detect(head, complete),-4} {f}");
             }
+            return 0;
+        }
+        if (args.Length >= 2 && args[0] == "perf")
+        {
+            // perf FILE [THREADS]: collapse perf script text with a given number of threads (scaling check).
+            int threads = args.Length >= 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2;
+            var sw = Stopwatch.StartNew();
+            using var fs = new FileStream(args[1], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var p = Formats.PerfScript.PerfScriptReader.Read(fs, ReadOptions.Default, threads, Formats.PerfScript.PerfScriptReader.DefaultBlockSize);
+            Console.WriteLine($"perf ({threads} thread{(threads == 1 ? "" : "s")}): {sw.Elapsed.TotalSeconds:F3} s, {p.SampleCount} distinct stacks, total {p.Total(0)}; allocated {GC.GetTotalAllocatedBytes() >> 20} MB");
             return 0;
         }
         if (args.Length >= 2 && args[0] is "read" or "generated" or "convert")

@@ -24,12 +24,12 @@ internal static class CliIO
     public static string NameOf(string? path) => string.IsNullOrEmpty(path) || path == "-" ? "<stdin>" : path;
 
     /// <summary>Reads and detects a profile from a path or stdin; errors become one-line CLI errors.</summary>
-    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector = null, bool stateAsRoot = false)
-        => ReadProfile(console, path, format, profileSelector, null, stateAsRoot);
+    public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector = null, bool stateAsRoot = false, PerfScriptOptions? perf = null)
+        => ReadProfile(console, path, format, profileSelector, null, stateAsRoot, perf);
 
     /// <summary>As <see cref="ReadProfile(CliConsole, string?, string?, string?)"/>, optionally listing the file's profiles first.</summary>
     public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector,
-        Action<IReadOnlyList<ProfileEntry>?>? listProfiles, bool stateAsRoot = false)
+        Action<IReadOnlyList<ProfileEntry>?>? listProfiles, bool stateAsRoot = false, PerfScriptOptions? perf = null)
     {
         string name = NameOf(path);
         Stream input;
@@ -63,6 +63,7 @@ internal static class CliIO
                 Diagnostics = d => console.Warn($"{name}: {d.Message}"),
                 ProfileSelector = profileSelector,
                 GoroutineStateAsRootFrame = stateAsRoot,
+                Perf = perf ?? PerfScriptOptions.Default,
             };
             if (listProfiles is not null)
             {

@@ -39,4 +39,32 @@ internal static class CommonOptions
         Description = "Sample type to use, by name (inuse_space, alloc_objects, cpu, ...) or index; default: the profile's default (else the last), as pprof",
         HelpName = "NAME|N",
     };
+
+    /// <summary>The perf script options (stackcollapse-perf.pl's flags), added to a command as a group.</summary>
+    public sealed class PerfFlags
+    {
+        public Option<bool> Pid { get; } = new("--perf-pid") { Description = "perf script: root frame comm-PID (stackcollapse-perf.pl --pid)" };
+        public Option<bool> Tid { get; } = new("--perf-tid") { Description = "perf script: root frame comm-PID/TID (--tid)" };
+        public Option<bool> Kernel { get; } = new("--perf-kernel") { Description = "perf script: suffix kernel frames with _[k] (--kernel)" };
+        public Option<bool> Jit { get; } = new("--perf-jit") { Description = "perf script: suffix JIT (/tmp/perf-PID.map) frames with _[j] (--jit)" };
+        public Option<bool> All { get; } = new("--perf-all") { Description = "perf script: both _[k] and _[j] annotations (--all)" };
+        public Option<bool> Addrs { get; } = new("--perf-addrs") { Description = "perf script: name unresolved frames [module <addr>] (--addrs)" };
+        public Option<string?> Event { get; } = new("--perf-event") { Description = "perf script: keep samples of this event only; default: the first event (--event-filter)", HelpName = "NAME" };
+
+        public void AddTo(Command cmd)
+        {
+            foreach (Option o in new Option[] { Pid, Tid, Kernel, Jit, All, Addrs, Event }) cmd.Options.Add(o);
+        }
+
+        public Formats.PerfScriptOptions Get(ParseResult parse) => new()
+        {
+            IncludePid = parse.GetValue(Pid),
+            IncludeTid = parse.GetValue(Tid),
+            AnnotateKernel = parse.GetValue(Kernel),
+            AnnotateJit = parse.GetValue(Jit),
+            All = parse.GetValue(All),
+            Addrs = parse.GetValue(Addrs),
+            EventFilter = parse.GetValue(Event),
+        };
+    }
 }

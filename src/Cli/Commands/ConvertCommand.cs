@@ -14,6 +14,7 @@ internal static class ConvertCommand
         var sampleIndex = CommonOptions.SampleIndex();
         var profileSel = CommonOptions.Profile();
         var stateRoot = CommonOptions.StateRoot();
+        var perf = new CommonOptions.PerfFlags();
         var to = new Option<string>("--to", "-t")
         {
             Description = "Output format: " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
@@ -33,12 +34,13 @@ internal static class ConvertCommand
         {
             input, to, output, from, profileSel, stateRoot, sampleIndex, lines,
         };
+        perf.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot));
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);
             var options = new WriteOptions

@@ -14,6 +14,7 @@ internal static class SvgCommand
         var sampleIndex = CommonOptions.SampleIndex();
         var profileSel = CommonOptions.Profile();
         var stateRoot = CommonOptions.StateRoot();
+        var perf = new CommonOptions.PerfFlags();
         var title = new Option<string?>("--title") { Description = "Title text (default \"Flame Graph\", or \"Icicle Graph\" with --inverted)" };
         var subtitle = new Option<string?>("--subtitle") { Description = "Second line of the title" };
         var width = new Option<int?>("--width") { Description = $"Width of the image in pixels (default {FlameGraphDefaults.Width})" };
@@ -48,9 +49,10 @@ internal static class SvgCommand
             input, output, from, profileSel, stateRoot, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
             countName, nameType, notes, colors, bgColors, hash, inverted, reverse, flamechart, negate, lines,
         };
+        perf.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot));
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);

@@ -48,8 +48,48 @@ public sealed record ReadOptions
     /// </summary>
     public bool GoroutineStateAsRootFrame { get; init; }
 
+    /// <summary>
+    /// For Linux <c>perf script</c> text: how frames and the root (process) frame are named, as
+    /// stackcollapse-perf.pl's options would. Default: <see cref="PerfScriptOptions.Default"/> (its default output).
+    /// </summary>
+    public PerfScriptOptions Perf { get; init; } = PerfScriptOptions.Default;
+
     /// <summary>The default options.</summary>
     public static ReadOptions Default { get; } = new();
+}
+
+/// <summary>
+/// Options for reading <c>perf script</c> text, named after stackcollapse-perf.pl's flags
+/// (<c>--pid</c>, <c>--tid</c>, <c>--kernel</c>, <c>--jit</c>, <c>--all</c>, <c>--addrs</c>, <c>--event-filter</c>).
+/// </summary>
+public sealed record PerfScriptOptions
+{
+    /// <summary>Root frame <c>comm-PID</c> instead of <c>comm</c> (<c>--pid</c>). Default: false.</summary>
+    public bool IncludePid { get; init; }
+
+    /// <summary>Root frame <c>comm-PID/TID</c> (<c>--tid</c>); wins over <see cref="IncludePid"/>. Default: false.</summary>
+    public bool IncludeTid { get; init; }
+
+    /// <summary>Suffix kernel frames with <c>_[k]</c> (<c>--kernel</c>). Default: false.</summary>
+    public bool AnnotateKernel { get; init; }
+
+    /// <summary>Suffix JIT frames (from <c>/tmp/perf-PID.map</c>) with <c>_[j]</c> (<c>--jit</c>). Default: false.</summary>
+    public bool AnnotateJit { get; init; }
+
+    /// <summary>Both annotations, as <c>--all</c>. Default: false.</summary>
+    public bool All { get; init; }
+
+    /// <summary>Name unresolved frames <c>[module &lt;address&gt;]</c> instead of <c>[module]</c> (<c>--addrs</c>). Default: false.</summary>
+    public bool Addrs { get; init; }
+
+    /// <summary>
+    /// Keep only samples of this event, e.g. <c>cycles</c> or <c>cpu-clock:pppH</c> (<c>--event-filter</c>).
+    /// Default: null (the first event in the input, as stackcollapse-perf.pl does).
+    /// </summary>
+    public string? EventFilter { get; init; }
+
+    /// <summary>The default options (stackcollapse-perf.pl without flags).</summary>
+    public static PerfScriptOptions Default { get; } = new();
 }
 
 /// <summary>One profile of a file that holds several (a speedscope file), as listed before reading.</summary>

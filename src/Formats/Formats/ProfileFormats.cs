@@ -20,6 +20,7 @@ public static class ProfileFormats
         new ChromeTrace.ChromeCpuProfileReader(),
         new GoText.GoLegacyTextReader(),
         new GoText.GoroutineDumpReader(),
+        new PerfScript.PerfScriptReader(),
         new Folded.FoldedReader(),
     ];
 
