@@ -41,6 +41,7 @@ internal static class SvgCommand
               flamekit svg cpu.pb.gz > cpu.svg
               flamekit svg --colors mem --sample-index inuse_space heap.pb.gz -o heap.svg
               flamekit svg --inverted --title "Icicle" cpu.pb.gz > icicle.svg
+              flamekit svg --focus 'net/http' --hide 'runtime\.' cpu.pb.gz > http.svg
               stackcollapse-perf.pl perf.txt | flamekit svg - > perf.svg
               difffolded.pl before.folded after.folded | flamekit svg - > diff.svg
             """)
@@ -48,12 +49,15 @@ internal static class SvgCommand
             input, output, from, profileSel, stateRoot, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
             countName, nameType, notes, colors, bgColors, hash, inverted, reverse, flamechart, negate, lines,
         };
+        var filters = new FilterOptions();
+        filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);
+            profile = filters.Apply(parse, console, profile);
             var sampleType = profile.SampleTypes[typeIndex];
             var options = new FlameGraphOptions
             {

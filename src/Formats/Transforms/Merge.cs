@@ -49,24 +49,57 @@ public static partial class ProfileTransforms
         return MergeCore([(p, factor)]);
     }
 
-    private static Profile MergeCore(List<(Profile Profile, double Scale)> inputs)
+    /// <summary>
+    /// A differential profile for flame graphs: two sample types, <c>before</c> (the base's values of
+    /// <paramref name="baseSampleType"/>) and <c>after</c> (<paramref name="newer"/>'s values of
+    /// <paramref name="newSampleType"/>), the form the renderer colours red (grew) and blue (shrank).
+    /// </summary>
+    /// <param name="baseProfile">The older profile.</param>
+    /// <param name="newer">The newer profile.</param>
+    /// <param name="baseSampleType">Sample type index in <paramref name="baseProfile"/>.</param>
+    /// <param name="newSampleType">Sample type index in <paramref name="newer"/>.</param>
+    /// <param name="normalize">Scale the base so its total equals the newer profile's.</param>
+    /// <returns>The two-column profile.</returns>
+    public static Profile Diff(Profile baseProfile, Profile newer, int baseSampleType, int newSampleType, bool normalize = false)
+    {
+        ArgumentNullException.ThrowIfNull(baseProfile);
+        ArgumentNullException.ThrowIfNull(newer);
+        var unit = newer.SampleTypes[newSampleType].Unit;
+        double scale = 1;
+        if (normalize && baseProfile.Total(baseSampleType) != 0) scale = (double)newer.Total(newSampleType) / baseProfile.Total(baseSampleType);
+        SampleType[] types = [new("before", unit), new("after", unit)];
+        return MergeCore([(baseProfile, scale), (newer, 1.0)], types, (input, src, dst) =>
+        {
+            dst[0] = input == 0 ? src[baseSampleType] : 0;
+            dst[1] = input == 1 ? src[newSampleType] : 0;
+        });
+    }
+
+    private delegate void Project(int input, ReadOnlySpan<long> source, Span<long> destination);
+
+    private static Profile MergeCore(List<(Profile Profile, double Scale)> inputs, SampleType[]? types = null, Project? project = null)
     {
         if (inputs.Count == 0) throw new ArgumentException("nothing to merge: no profiles");
         var first = inputs[0].Profile;
-        foreach (var (q, _) in inputs.Skip(1))
+        if (types is null)
         {
-            if (!q.SampleTypes.SequenceEqual(first.SampleTypes))
-                throw new ArgumentException($"cannot merge profiles with different sample types: [{string.Join(" ", first.SampleTypes)}] and [{string.Join(" ", q.SampleTypes)}]");
+            foreach (var (q, _) in inputs.Skip(1))
+            {
+                if (!q.SampleTypes.SequenceEqual(first.SampleTypes))
+                    throw new ArgumentException($"cannot merge profiles with different sample types: [{string.Join(" ", first.SampleTypes)}] and [{string.Join(" ", q.SampleTypes)}]");
+            }
         }
-        var b = new ProfileBuilder(first.SampleTypes);
-        b.DefaultSampleType = first.SampleTypes[first.DefaultSampleTypeIndex].Type;
+        var b = new ProfileBuilder(types ?? first.SampleTypes);
+        b.DefaultSampleType = types is null ? first.SampleTypes[first.DefaultSampleTypeIndex].Type : types[^1].Type;
         b.PeriodType = first.PeriodType;
         b.Name = first.Name;
         b.DropFrames = first.DropFrames;
         b.KeepFrames = first.KeepFrames;
         bool timestamps = inputs.Any(i => i.Profile.HasTimestamps);
         long time = 0, duration = 0, period = 0;
-        int k = first.SampleTypes.Count;
+        int k = types?.Length ?? first.SampleTypes.Count;
+        var projected = new long[k];
+        int inputIndex = -1;
         var index = new Dictionary<(int Stack, int Labels, int Thread), int>();
         var keys = new List<(int Stack, int Labels, int Thread)>();
         var sums = new List<long>();
@@ -74,6 +107,7 @@ public static partial class ProfileTransforms
 
         foreach (var (q, factor) in inputs)
         {
+            inputIndex++;
             if (q.TimeNanos != 0 && (time == 0 || q.TimeNanos < time)) time = q.TimeNanos;
             duration += q.DurationNanos;
             period = Math.Max(period, q.Period);
@@ -123,6 +157,7 @@ public static partial class ProfileTransforms
                 var th = q.SampleThread(i);
                 var nth = th.IsNone ? ThreadIndex.None : new ThreadIndex(threadMap[th.Index]);
                 var values = q.SampleValues(i);
+                if (project is not null) { project(inputIndex, values, projected); values = projected; }
                 bool zero = true;
                 for (int t = 0; t < k; t++)
                 {
