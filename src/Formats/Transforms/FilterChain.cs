@@ -72,14 +72,9 @@ public sealed record FilterChain
     {
         ArgumentNullException.ThrowIfNull(p);
         warn ??= static _ => { };
-        p = Step(p, Focus, ProfileTransforms.Focus, "Focus", warn);
-        p = Step(p, Ignore, ProfileTransforms.Ignore, "Ignore", warn);
-        p = Step(p, Hide, ProfileTransforms.Hide, "Hide", warn);
-        p = Step(p, Show, ProfileTransforms.Show, "Show", warn);
-        p = Step(p, ShowFrom, ProfileTransforms.ShowFrom, "ShowFrom", warn);
-        p = Step(p, TagFocus, ProfileTransforms.TagFocus, "TagFocus", warn);
-        p = Step(p, TagIgnore, ProfileTransforms.TagIgnore, "TagIgnore", warn);
-        if (PruneFrom is not null) p = ProfileTransforms.PruneFrom(p, PruneFrom).Profile;
+        if (Focus is not null || Ignore is not null || Hide is not null || Show is not null || ShowFrom is not null
+            || TagFocus is not null || TagIgnore is not null || PruneFrom is not null)
+            p = FusedFilters.Apply(p, Focus, Ignore, Hide, Show, ShowFrom, TagFocus, TagIgnore, PruneFrom, warn);
         p = Step(p, Thread, ProfileTransforms.SelectThread, "Thread", warn);
         if (Time is { } t)
         {

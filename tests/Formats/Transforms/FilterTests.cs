@@ -194,3 +194,59 @@ public class FilterTests
         Assert.Equal(expected, PprofMeasurement.Percentage(v, total));
     }
 }
+
+/// <summary>The fused chain equals the filters applied one after another in pprof's order.</summary>
+public class FusedChainTests
+{
+    private static readonly string[] s_input =
+    [
+        "main;a;b 1", "main;a;c 2", "main;d;b 4", "main;e+f;g 8", "main;a;e+f;b;c 16", "main;h+a+d;c 32", "x;y{k=v} 64", "main;b;a;b 128",
+    ];
+
+    public static TheoryData<string?, string?, string?, string?, string?, string?> Combos() => new()
+    {
+        // focus, ignore, hide, show, show_from, prune_from
+        { "a", null, null, null, null, null },
+        { null, "c", null, null, null, null },
+        { null, null, "^a$", null, null, null },
+        { null, null, "f", null, null, null },
+        { null, null, null, "^(main|b|e)$", null, null },
+        { null, null, null, null, "^(a|b)$", null },
+        { null, null, null, null, "^f$", null },
+        { null, null, null, null, null, "^(a|d)$" },
+        { null, null, null, null, null, "^e$" },
+        { "b", "c", "^main$", null, "a", "^b$" },
+        { "main", null, "^a$", "^(main|b|c|d|e|f)$", "e|d", "^d$" },
+        { null, null, ".", null, null, null },
+        { "zzz", null, null, null, null, null },
+        { null, null, "a", null, null, "h" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Combos))]
+    public void FusedEqualsSequential(string? focus, string? ignore, string? hide, string? show, string? showFrom, string? pruneFrom)
+    {
+        static Regex? R(string? s) => s is null ? null : new Regex(s);
+        var p = FilterTests.Build(s_input);
+        var seq = p;
+        var seqWarn = new List<string>();
+        void Step(Regex? re, Func<Profile, Regex, TransformResult> f, string what)
+        {
+            if (re is null) return;
+            var r = f(seq, re);
+            if (!r.Matched) seqWarn.Add(what + " expression matched no samples");
+            seq = r.Profile;
+        }
+        Step(R(focus), ProfileTransforms.Focus, "Focus");
+        Step(R(ignore), ProfileTransforms.Ignore, "Ignore");
+        Step(R(hide), ProfileTransforms.Hide, "Hide");
+        Step(R(show), ProfileTransforms.Show, "Show");
+        Step(R(showFrom), ProfileTransforms.ShowFrom, "ShowFrom");
+        if (pruneFrom is not null) seq = ProfileTransforms.PruneFrom(seq, new Regex(pruneFrom)).Profile;
+
+        var warn = new List<string>();
+        var fused = new FilterChain { Focus = R(focus), Ignore = R(ignore), Hide = R(hide), Show = R(show), ShowFrom = R(showFrom), PruneFrom = R(pruneFrom) }.Apply(p, warn.Add);
+        Assert.Equal(FilterTests.Folded(seq), FilterTests.Folded(fused));
+        Assert.Equal(seqWarn, warn);
+    }
+}
