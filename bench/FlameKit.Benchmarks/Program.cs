@@ -79,11 +79,11 @@ public static class Program
         Console.WriteLine($"read: {sw.Elapsed.TotalSeconds:F3} s; {p.SampleCount:N0} samples, {p.StackCount:N0} stack nodes, {p.Locations.Length:N0} locations, {p.Functions.Length:N0} functions");
         var chain = new FlameKit.Transforms.FilterChain
         {
-            Focus = new System.Text.RegularExpressions.Regex("main|runtime"),
-            Ignore = new System.Text.RegularExpressions.Regex(@"^runtime\.gcBgMarkWorker$"),
-            Hide = new System.Text.RegularExpressions.Regex(@"^runtime\.(goexit|main)$"),
-            ShowFrom = new System.Text.RegularExpressions.Regex("main"),
-            PruneFrom = new System.Text.RegularExpressions.Regex(@"runtime\.mallocgc"),
+            Focus = new System.Text.RegularExpressions.Regex("main|runtime", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            Ignore = new System.Text.RegularExpressions.Regex(@"^runtime\.gcBgMarkWorker$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            Hide = new System.Text.RegularExpressions.Regex(@"^runtime\.(goexit|main)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            ShowFrom = new System.Text.RegularExpressions.Regex("main", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            PruneFrom = new System.Text.RegularExpressions.Regex(@"runtime\.mallocgc", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
         };
         for (int r = 0; r < runs; r++)
         {

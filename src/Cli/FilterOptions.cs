@@ -42,7 +42,7 @@ internal sealed class FilterOptions
         {
             string? v = parse.GetValue(o);
             if (string.IsNullOrEmpty(v)) return null;
-            try { return new Regex(v, RegexOptions.CultureInvariant); }
+            try { return new Regex(v, RegexOptions.CultureInvariant | RegexOptions.Compiled); }
             catch (ArgumentException e) { errors.Add($"parsing {name} regexp: {e.Message}"); return null; }
         }
         TagFilter? Tag(Option<string?> o, string name)

@@ -117,9 +117,9 @@ internal static class FusedFilters
         byte[]? hit = null;
         var pruneNearest = new List<int> { -1 }; // per new node: nearest prune-hit ancestor-or-self, or -1
         int[]? newLoc = null;
-        var chain = new List<int>();
+        bool swept = false;
 
-        var result = ProfileCopier.Copy(p, anyRewrite ? Rewrite : null, keepSample: i =>
+        var keep = (int i) =>
         {
             if (pathFlags is not null)
             {
@@ -143,13 +143,34 @@ internal static class FusedFilters
                 if (!fo || ig) return false;
             }
             return true;
-        });
+        };
+        // Size the new stack table once: the kept share of the source's nodes (re-growing a large interning table
+        // several times cost more than the rest of the copy).
+        int keptSamples = 0;
+        var keptSample = new bool[p.SampleCount];
+        byte[]? needed = anyRewrite ? new byte[nodes] : null;
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            if (!keep(i)) continue;
+            keptSample[i] = true;
+            keptSamples++;
+            if (needed is not null) needed[p.SampleStack(i).Index] = 1;
+        }
+        if (needed is not null)
+        {
+            // Ancestors of kept samples are needed too; children have larger indices than parents.
+            for (int n = nodes - 1; n > 0; n--)
+                if (needed[n] != 0) needed[p.StackParent(new StackId(n)).Index] = 1;
+        }
+        long estimate = p.SampleCount == 0 ? 0 : (long)p.StackCount * keptSamples / p.SampleCount * 5 / 4 + 1024;
+        var result = ProfileCopier.Copy(p, anyRewrite ? Rewrite : null, b => b.EnsureStackCapacity((int)Math.Min(estimate, p.StackCount + 1024L)), i => keptSample[i]);
         if (tagFocus is not null && !tfMatched) warn("TagFocus expression matched no samples");
         if (tagIgnore is not null && !tiMatched) warn("TagIgnore expression matched no samples");
         return result;
 
         StackId Rewrite(Profile src, ProfileBuilder b, StackId stack)
         {
+
             if (map is null)
             {
                 map = new int[nodes];
@@ -160,21 +181,23 @@ internal static class FusedFilters
                 newLoc = new int[nloc];
                 Array.Fill(newLoc, -1);
             }
-            // Collect the not yet mapped ancestors, then map them root first.
-            chain.Clear();
-            int n = stack.Index;
-            while (map[n] < 0) { chain.Add(n); n = src.StackParent(new StackId(n)).Index; }
-            for (int c = chain.Count - 1; c >= 0; c--)
+            if (!swept)
             {
-                int node = chain[c];
-                var nodeId = new StackId(node);
-                int parent = src.StackParent(nodeId).Index;
-                int l = src.StackLocation(nodeId).Index;
-                var lines = finalLines[l];
-                if (lines is { Length: 0 }) { map[node] = map[parent]; hit![node] = hit[parent]; continue; }
-                if (hit![parent] != 0) { map[node] = Push(b, map[parent], l); hit[node] = 1; }
-                else if (showFromHit[l]) { map[node] = Push(b, 0, l); hit[node] = 1; }
-                else { map[node] = 0; hit[node] = 0; }
+                // One forward pass over the needed nodes, in index order (parents first): sequential memory
+                // access instead of a random walk up from every sample.
+                swept = true;
+                for (int node = 1; node < nodes; node++)
+                {
+                    if (needed![node] == 0) continue;
+                    var nodeId = new StackId(node);
+                    int parent = src.StackParent(nodeId).Index;
+                    int l = src.StackLocation(nodeId).Index;
+                    var lines = finalLines[l];
+                    if (lines is { Length: 0 }) { map[node] = map[parent]; hit![node] = hit[parent]; continue; }
+                    if (hit![parent] != 0) { map[node] = Push(b, map[parent], l); hit[node] = 1; }
+                    else if (showFromHit[l]) { map[node] = Push(b, 0, l); hit[node] = 1; }
+                    else { map[node] = 0; hit[node] = 0; }
+                }
             }
             int m = map[stack.Index];
             if (hit![stack.Index] == 0 || m == 0) return stack.IsEmpty && hit[0] != 0 ? StackId.Empty : ProfileCopier.DropSample;
