@@ -30,6 +30,7 @@ internal static class Program
             ConvertCommand.Create(console),
             InfoCommand.Create(console),
             TopCommand.Create(console),
+            TracesCommand.Create(console),
             FilterCommand.Create(console),
             MergeCommand.Create(console),
             DiffCommand.Create(console),

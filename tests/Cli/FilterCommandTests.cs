@@ -75,7 +75,7 @@ public class FilterCommandTests
     [Fact]
     public void EveryNewCommandHasAnExample()
     {
-        foreach (var c in new[] { "top", "filter", "merge", "diff" })
+        foreach (var c in new[] { "top", "traces", "filter", "merge", "diff", "svg", "convert" })
         {
             var r = CliRunner.Run("", c, "--help");
             Assert.Contains("Examples:", r.StdOut, StringComparison.Ordinal);
