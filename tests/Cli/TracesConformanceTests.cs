@@ -16,6 +16,8 @@ public class TracesConformanceTests
     [InlineData("pprof/cpuwork.cpu.pb.gz", null)]
     [InlineData("pprof/blocking.goroutine.pb.gz", null)]
     [InlineData("pprof/http.heap.pb.gz", null)]
+    [InlineData("pprof/labels.cpu.pb.gz", null)]
+    [InlineData("pprof/http.cpu.pb.gz", null)]
     public void SameTracesAsGoToolPprof(string fixture, string? sampleIndex)
     {
         string path = Fixtures.Path(fixture);

@@ -153,7 +153,19 @@ public static partial class ProfileTransforms
                 }
                 var ls = q.SampleLabels(i);
                 ref int nl = ref labelMap[ls.Index];
-                if (nl < 0) nl = b.AddLabelSet(q.Labels(ls)).Index;
+                if (nl < 0)
+                {
+                    // Label sets are maps in pprof: the same labels in another order are the same sample key.
+                    var sorted = q.Labels(ls).ToArray();
+                    Array.Sort(sorted, static (x, y) =>
+                    {
+                        int c = string.CompareOrdinal(x.Key, y.Key);
+                        if (c != 0) return c;
+                        c = string.CompareOrdinal(x.Str, y.Str);
+                        return c != 0 ? c : x.Num.CompareTo(y.Num);
+                    });
+                    nl = b.AddLabelSet(sorted).Index;
+                }
                 var th = q.SampleThread(i);
                 var nth = th.IsNone ? ThreadIndex.None : new ThreadIndex(threadMap[th.Index]);
                 var values = q.SampleValues(i);
