@@ -17,7 +17,7 @@ internal static class DiffCommand
         var negate = new Option<bool>("--negate") { Description = "Swap the roles: show NEW's stacks coloured by how they compare with BASE reversed (as difffolded.pl -n)" };
         var to = new Option<string>("--to", "-t")
         {
-            Description = "Output: folded (two counts per line, as difffolded.pl; default), svg (red = grew, blue = shrank), or pprof (sample types before/after)",
+            Description = "Output: folded (two counts per line, as difffolded.pl; default; pipe it into 'flamekit svg -' for red = grew, blue = shrank), pprof (sample types before/after), speedscope, chrome",
             DefaultValueFactory = _ => "folded",
             HelpName = "FORMAT",
         };
