@@ -121,6 +121,13 @@ internal sealed class FilterOptions
     private static bool TryDuration(string s, out long nanos)
     {
         nanos = 0;
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double secs))
+        {
+            // A bare number is seconds (so "0..2" works).
+            if (secs < 0) return false;
+            nanos = (long)Math.Round(secs * 1e9);
+            return true;
+        }
         (string Suffix, double Factor)[] units = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)];
         foreach (var (suffix, factor) in units)
         {

@@ -82,3 +82,28 @@ public class FilterCommandTests
         }
     }
 }
+
+public class FilterTimeRangeTests
+{
+    [Theory]
+    [InlineData("0..1ms", 0L, 1_000_000L)]
+    [InlineData("1.5s..", 1_500_000_000L, long.MaxValue)]
+    [InlineData("..250us", 0L, 250_000L)]
+    [InlineData("0..2", 0L, 2_000_000_000L)]
+    public void ParsesRanges(string text, long start, long end) =>
+        Assert.Equal((start, end), FlameKit.Cli.FilterOptions.ParseTimeRange(text));
+
+    [Theory]
+    [InlineData("bad")]
+    [InlineData("2s..1s")]
+    [InlineData("-1s..")]
+    public void RejectsBadRanges(string text) => Assert.Null(FlameKit.Cli.FilterOptions.ParseTimeRange(text));
+
+    [Fact]
+    public void TimeOnAProfileWithoutTimestampsIsAUsageError()
+    {
+        var r = CliRunner.Run("main;a 1\n", "convert", "-", "--to", "folded", "--time", "0..1s");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("no sample timestamps", r.StdErr, StringComparison.Ordinal);
+    }
+}
