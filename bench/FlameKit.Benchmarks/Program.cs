@@ -37,6 +37,7 @@ public static class Program
             Console.WriteLine($"perf ({threads} thread{(threads == 1 ? "" : "s")}): {sw.Elapsed.TotalSeconds:F3} s, {p.SampleCount} distinct stacks, total {p.Total(0)}; allocated {GC.GetTotalAllocatedBytes() >> 20} MB");
             return 0;
         }
+        if (args.Length >= 2 && args[0] == "filters") return Filters(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
         if (args.Length >= 2 && args[0] is "read" or "generated" or "convert")
         {
             var sw = Stopwatch.StartNew();
@@ -73,6 +74,37 @@ public static class Program
             return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>filters FILE [RUNS]</c>: reads FILE once, then times a pprof filter chain (focus, ignore, hide,
+    /// show_from, prune_from in pprof's order, run fused as FilterChain does) and the top report over it, RUNS times each.
+    /// </summary>
+    private static int Filters(string path, int runs)
+    {
+        var sw = Stopwatch.StartNew();
+        Profile p;
+        using (var fs = File.OpenRead(path)) p = ProfileFormats.Read(fs).Profile;
+        Console.WriteLine($"read: {sw.Elapsed.TotalSeconds:F3} s; {p.SampleCount:N0} samples, {p.StackCount:N0} stack nodes, {p.Locations.Length:N0} locations, {p.Functions.Length:N0} functions");
+        var chain = new FlameKit.Transforms.FilterChain
+        {
+            Focus = new System.Text.RegularExpressions.Regex("main|runtime", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            Ignore = new System.Text.RegularExpressions.Regex(@"^runtime\.gcBgMarkWorker$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            Hide = new System.Text.RegularExpressions.Regex(@"^runtime\.(goexit|main)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            ShowFrom = new System.Text.RegularExpressions.Regex("main", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+            PruneFrom = new System.Text.RegularExpressions.Regex(@"runtime\.mallocgc", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
+        };
+        for (int r = 0; r < runs; r++)
+        {
+            var t = Stopwatch.StartNew();
+            var q = chain.Apply(p);
+            double chainS = t.Elapsed.TotalSeconds;
+            t.Restart();
+            var top = FlameKit.Reports.TopReport.Create(q, new FlameKit.Reports.TopOptions { NodeCount = 10 });
+            double topS = t.Elapsed.TotalSeconds;
+            Console.WriteLine($"run {r + 1}: chain {chainS:F3} s ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes), top {topS:F3} s ({top.Rows.Count} rows)");
+        }
         return 0;
     }
 }

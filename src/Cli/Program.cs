@@ -21,11 +21,19 @@ internal static class Program
               flamekit convert cpu.pb.gz --to folded
               perf script | stackcollapse-perf.pl | flamekit svg - > perf.svg
               flamekit info cpu.pb.gz
+              flamekit top -n 20 cpu.pb.gz
+              flamekit filter --focus 'main\.' cpu.pb.gz | flamekit svg - > main.svg
+              flamekit diff old.pb.gz new.pb.gz | flamekit svg - > diff.svg
             """)
         {
             SvgCommand.Create(console),
             ConvertCommand.Create(console),
             InfoCommand.Create(console),
+            TopCommand.Create(console),
+            TracesCommand.Create(console),
+            FilterCommand.Create(console),
+            MergeCommand.Create(console),
+            DiffCommand.Create(console),
         };
         var parse = root.Parse(args);
         var config = new InvocationConfiguration

@@ -29,18 +29,22 @@ internal static class ConvertCommand
               flamekit convert cpu.pb.gz --to folded > cpu.folded
               flamekit convert heap.pb.gz --to folded --sample-index inuse_space
               flamekit convert cpu.pb.gz --to folded --lines
+              flamekit convert cpu.pb.gz --to folded --focus 'main\.handle' --ignore 'runtime\.gc' 
               cat stacks.folded | flamekit convert - --to pprof -o stacks.pb.gz
             """)
         {
             input, to, output, from, profileSel, stateRoot, sampleIndex, lines,
         };
         perf.AddTo(cmd);
+        var filters = new FilterOptions();
+        filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
             var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
+            profile = filters.Apply(parse, console, profile);
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);
             var options = new WriteOptions

@@ -42,6 +42,7 @@ internal static class SvgCommand
               flamekit svg cpu.pb.gz > cpu.svg
               flamekit svg --colors mem --sample-index inuse_space heap.pb.gz -o heap.svg
               flamekit svg --inverted --title "Icicle" cpu.pb.gz > icicle.svg
+              flamekit svg --focus 'net/http' --hide 'runtime\.' cpu.pb.gz > http.svg
               stackcollapse-perf.pl perf.txt | flamekit svg - > perf.svg
               difffolded.pl before.folded after.folded | flamekit svg - > diff.svg
             """)
@@ -50,12 +51,15 @@ internal static class SvgCommand
             countName, nameType, notes, colors, bgColors, hash, inverted, reverse, flamechart, negate, lines,
         };
         perf.AddTo(cmd);
+        var filters = new FilterOptions();
+        filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);
+            profile = filters.Apply(parse, console, profile);
             var sampleType = profile.SampleTypes[typeIndex];
             var options = new FlameGraphOptions
             {

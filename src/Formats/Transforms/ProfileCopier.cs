@@ -13,6 +13,9 @@ namespace FlameKit.Transforms;
 /// </remarks>
 internal static class ProfileCopier
 {
+    /// <summary>Returned by a <see cref="StackRewrite"/> to drop every sample with that stack.</summary>
+    public static readonly StackId DropSample = new(-2);
+
     /// <summary>Rewrites one stack of the source profile into a stack of the builder.</summary>
     /// <param name="source">The profile being copied.</param>
     /// <param name="builder">The builder of the copy.</param>
@@ -24,7 +27,8 @@ internal static class ProfileCopier
     /// <param name="source">The profile.</param>
     /// <param name="rewrite">The stack rewrite; null keeps stacks as they are.</param>
     /// <param name="configure">Adjusts the builder's metadata after it has been copied (e.g. clears a field), or null.</param>
-    public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null)
+    /// <param name="keepSample">Decides by sample index which samples are copied, or null for all.</param>
+    public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
     {
         var b = new ProfileBuilder(source.SampleTypes);
         b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
@@ -54,9 +58,11 @@ internal static class ProfileCopier
 
         for (int i = 0; i < source.SampleCount; i++)
         {
+            if (keepSample is not null && !keepSample(i)) continue;
             var s = source.SampleStack(i);
             ref int ns = ref stackMap[s.Index];
-            if (ns < 0) ns = rewrite(source, b, s).Index;
+            if (ns == -1) ns = rewrite(source, b, s).Index;
+            if (ns == DropSample.Index) continue;
             var ls = source.SampleLabels(i);
             ref int nl = ref labelMap[ls.Index];
             if (nl < 0) nl = b.AddLabelSet(source.Labels(ls)).Index;

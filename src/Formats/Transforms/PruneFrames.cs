@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace FlameKit.Transforms;
 
 /// <summary>Pure transforms over <see cref="Profile"/>: each returns a new profile and leaves its input alone.</summary>
-public static class ProfileTransforms
+public static partial class ProfileTransforms
 {
     /// <summary>
     /// Applies the profile's own <see cref="Profile.DropFrames"/> / <see cref="Profile.KeepFrames"/>, as pprof

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using FlameKit.Formats;
+
+namespace FlameKit.Cli.Commands;
+
+/// <summary><c>flamekit filter</c>: apply filters and write the result (pprof by default, full fidelity).</summary>
+internal static class FilterCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = CommonOptions.Input();
+        var output = CommonOptions.Output();
+        var from = CommonOptions.From();
+        var profileSel = CommonOptions.Profile();
+        var to = new Option<string>("--to", "-t")
+        {
+            Description = "Output format (default pprof): " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
+            DefaultValueFactory = _ => "pprof",
+            HelpName = "FORMAT",
+        };
+        var cmd = new Command("filter", """
+            Filter a profile and write it out (to stdout by default, so it pipes into other commands).
+            Filters run in pprof's fixed order whatever their order on the command line:
+            --base, --focus/--ignore/--hide/--show, --show-from, --tag-focus/--tag-ignore, --prune-from,
+            then --thread, --time, --max-depth, --trim-path, --invert.
+
+            Examples:
+              flamekit filter --focus 'main\.handle' cpu.pb.gz > handle.pb.gz
+              flamekit filter --ignore 'runtime\.gc' --hide '^runtime\.' cpu.pb.gz | flamekit svg - > app.svg
+              flamekit filter --tag-focus worker=3 cpu.pb.gz --to folded
+            """)
+        {
+            input, output, from, profileSel, to,
+        };
+        var filters = new FilterOptions();
+        filters.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            string target = parse.GetValue(to)!;
+            var writer = ProfileFormats.FindWriter(target)
+                ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            profile = filters.Apply(parse, console, profile);
+            profile = CliSupport.PrepareForNameOnlyOutput(profile, writer);
+            var options = new WriteOptions { Diagnostics = d => console.Warn(d.Message) };
+            CliIO.WriteOutput(console, parse.GetValue(output), s => writer.Write(profile, s, options));
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Text;
+using FlameKit.Reports;
+
+namespace FlameKit.Cli.Commands;
+
+/// <summary><c>flamekit traces</c>: every sample with its stack, as <c>go tool pprof -traces</c>.</summary>
+internal static class TracesCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = CommonOptions.Input();
+        var output = CommonOptions.Output();
+        var from = CommonOptions.From();
+        var sampleIndex = CommonOptions.SampleIndex();
+        var profileSel = CommonOptions.Profile();
+        var cmd = new Command("traces", """
+            Print every sample: its labels, value and stack (leaf first), as 'go tool pprof -traces'.
+
+            Examples:
+              flamekit traces goroutine.pb.gz
+              flamekit traces --sample-index delay --focus 'sync\.' mutex.pb.gz
+            """)
+        {
+            input, output, from, profileSel, sampleIndex,
+        };
+        var filters = new FilterOptions();
+        filters.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
+            profile = CliSupport.PruneDropFrames(profile);
+            // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
+            if (!profile.HasTimestamps) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
+            profile = filters.Apply(parse, console, profile);
+            CliIO.WriteOutput(console, parse.GetValue(output), s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                TracesReport.WriteText(profile, st, w);
+            });
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Text.RegularExpressions;
+
+namespace FlameKit.Transforms;
+
+/// <summary>
+/// pprof's name and tag filters (focus, ignore, hide, show, show_from, tagfocus, tagignore, prune_from) in one
+/// copy instead of one per filter. Equivalent to applying <see cref="ProfileTransforms.Focus"/>,
+/// <see cref="ProfileTransforms.Ignore"/>, ... one after another (tests check this), but each location is
+/// rewritten once and each stack-trie node is visited once, so a million deep stacks cost one pass.
+/// </summary>
+/// <remarks>
+/// Location-level effects compose in pprof's order on each location's lines (hide, show, show_from's trim,
+/// prune_from's trim). Stack-level effects are computed per trie node from its parent: whether a focused or
+/// ignored location is on the path (from the original lines, as pprof decides focus before hiding), and the
+/// rewritten stack with hidden locations removed and callers above the root-most show_from match cut off.
+/// prune_from's leaf-most match is tracked per node of the new trie.
+/// </remarks>
+internal static class FusedFilters
+{
+    public static Profile Apply(Profile p, Regex? focus, Regex? ignore, Regex? hide, Regex? show, Regex? showFrom,
+        TagFilter? tagFocus, TagFilter? tagIgnore, Regex? pruneFrom, Action<string> warn)
+    {
+        int nloc = p.Locations.Length;
+        var fm = focus is null ? null : new Matcher(p, focus);
+        var im = ignore is null ? null : new Matcher(p, ignore);
+        var hm = hide is null ? null : new Matcher(p, hide);
+        var sm = show is null ? null : new Matcher(p, show);
+        var sfm = showFrom is null ? null : new Matcher(p, showFrom);
+        bool fMatched = false, iMatched = false, hMatched = false, sMatched = false, sfMatched = false;
+
+        var focusState = new sbyte[nloc];       // 1 focused, -1 ignored (pprof's focusOrIgnore)
+        var finalLines = new Line[]?[nloc];     // null: unchanged; empty: hidden
+        var showFromHit = new bool[nloc];
+        var pruneHit = new bool[nloc];
+        var pruneFn = pruneFrom is null ? null : new sbyte[p.Functions.Length];
+        for (int i = 0; i < nloc; i++)
+        {
+            var loc = p.Locations[i];
+            if (im is not null && im.Location(loc)) { focusState[i] = -1; iMatched = true; }
+            else if (fm is null || fm.Location(loc)) { focusState[i] = 1; if (fm is not null) fMatched = true; }
+
+            Line[] lines = loc.Lines.ToArray();
+            bool changed = false, hidden = false;
+            if (hm is not null && hm.Location(loc))
+            {
+                hMatched = true;
+                if (hm.Mapping(loc.Mapping)) lines = [];
+                else lines = Array.FindAll(lines, ln => !hm.Function(ln.Function));
+                changed = true;
+                if (lines.Length == 0) hidden = true;
+            }
+            if (sm is not null)
+            {
+                if (!sm.Mapping(loc.Mapping)) { var kept = Array.FindAll(lines, ln => sm.Function(ln.Function)); changed |= kept.Length != lines.Length; lines = kept; }
+                if (lines.Length == 0) hidden = true; else sMatched = true;
+            }
+            if (sfm is not null)
+            {
+                if (sfm.Mapping(loc.Mapping)) showFromHit[i] = true;
+                else
+                {
+                    for (int j = lines.Length - 1; j >= 0; j--)
+                    {
+                        if (!sfm.Function(lines[j].Function)) continue;
+                        showFromHit[i] = true;
+                        if (j != lines.Length - 1) { lines = lines[..(j + 1)]; changed = true; }
+                        break;
+                    }
+                }
+                sfMatched |= showFromHit[i];
+            }
+            if (pruneFn is not null && !hidden)
+            {
+                for (int j = 0; j < lines.Length; j++)
+                {
+                    int fi = lines[j].Function.Index;
+                    if (pruneFn[fi] == 0)
+                    {
+                        string name = p.Functions[fi].Name;
+                        pruneFn[fi] = (sbyte)(name.Length > 0 && pruneFrom!.IsMatch(ProfileTransforms.Simplify(name)) ? 1 : -1);
+                    }
+                    if (pruneFn[fi] < 0) continue;
+                    pruneHit[i] = true;
+                    if (j > 0) { lines = lines[j..]; changed = true; }
+                    break;
+                }
+            }
+            if (hidden) finalLines[i] = [];
+            else if (changed) finalLines[i] = lines;
+        }
+        if (focus is not null && !fMatched) warn("Focus expression matched no samples");
+        if (ignore is not null && !iMatched) warn("Ignore expression matched no samples");
+        if (hide is not null && !hMatched) warn("Hide expression matched no samples");
+        if (show is not null && !sMatched) warn("Show expression matched no samples");
+        if (showFrom is not null && !sfMatched) warn("ShowFrom expression matched no samples");
+
+        // Focus/ignore per source trie node: a parent always has a smaller index than its children.
+        int nodes = p.StackCount;
+        byte[]? pathFlags = null; // bit 1: focused location on the path; bit 2: ignored location on the path
+        if (focus is not null || ignore is not null)
+        {
+            pathFlags = new byte[nodes];
+            for (int n = 1; n < nodes; n++)
+            {
+                var s = new StackId(n);
+                int st = focusState[p.StackLocation(s).Index];
+                pathFlags[n] = (byte)(pathFlags[p.StackParent(s).Index] | (st > 0 ? 1 : st < 0 ? 2 : 0));
+            }
+        }
+
+        bool tfMatched = false, tiMatched = false;
+        var tagCache = tagFocus is null && tagIgnore is null ? null : new sbyte[p.LabelSetCount];
+        bool anyRewrite = hide is not null || show is not null || showFrom is not null || pruneFrom is not null;
+
+        // Lazily mapped source node -> new node (-1 unknown); showFrom "seen a hit on the path" per source node.
+        int[]? map = null;
+        byte[]? hit = null;
+        var pruneNearest = new List<int> { -1 }; // per new node: nearest prune-hit ancestor-or-self, or -1
+        int[]? newLoc = null;
+        bool swept = false;
+
+        var keep = (int i) =>
+        {
+            if (pathFlags is not null)
+            {
+                byte f = pathFlags[p.SampleStack(i).Index];
+                if ((f & 2) != 0 || (f & 1) == 0) return false;
+            }
+            if (tagCache is not null)
+            {
+                var ls = p.SampleLabels(i);
+                ref sbyte c = ref tagCache[ls.Index];
+                if (c == 0)
+                {
+                    var labels = p.Labels(ls);
+                    bool focused = tagFocus is null || tagFocus.Matches(labels);
+                    bool ignored = tagIgnore is not null && tagIgnore.Matches(labels);
+                    c = (sbyte)((focused ? 1 : 0) | (ignored ? 2 : 0) | 4);
+                }
+                bool fo = (c & 1) != 0, ig = (c & 2) != 0;
+                tfMatched |= fo;
+                tiMatched |= ig;
+                if (!fo || ig) return false;
+            }
+            return true;
+        };
+        // Size the new stack table once: the kept share of the source's nodes (re-growing a large interning table
+        // several times cost more than the rest of the copy).
+        int keptSamples = 0;
+        var keptSample = new bool[p.SampleCount];
+        byte[]? needed = anyRewrite ? new byte[nodes] : null;
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            if (!keep(i)) continue;
+            keptSample[i] = true;
+            keptSamples++;
+            if (needed is not null) needed[p.SampleStack(i).Index] = 1;
+        }
+        if (needed is not null)
+        {
+            // Ancestors of kept samples are needed too; children have larger indices than parents.
+            for (int n = nodes - 1; n > 0; n--)
+                if (needed[n] != 0) needed[p.StackParent(new StackId(n)).Index] = 1;
+        }
+        long estimate = p.SampleCount == 0 ? 0 : (long)p.StackCount * keptSamples / p.SampleCount * 5 / 4 + 1024;
+        var result = ProfileCopier.Copy(p, anyRewrite ? Rewrite : null, b => b.EnsureStackCapacity((int)Math.Min(estimate, p.StackCount + 1024L)), i => keptSample[i]);
+        if (tagFocus is not null && !tfMatched) warn("TagFocus expression matched no samples");
+        if (tagIgnore is not null && !tiMatched) warn("TagIgnore expression matched no samples");
+        return result;
+
+        StackId Rewrite(Profile src, ProfileBuilder b, StackId stack)
+        {
+
+            if (map is null)
+            {
+                map = new int[nodes];
+                Array.Fill(map, -1);
+                map[0] = 0;
+                hit = new byte[nodes];
+                hit[0] = (byte)(showFrom is null ? 1 : 0);
+                newLoc = new int[nloc];
+                Array.Fill(newLoc, -1);
+            }
+            if (!swept)
+            {
+                // One forward pass over the needed nodes, in index order (parents first): sequential memory
+                // access instead of a random walk up from every sample.
+                swept = true;
+                for (int node = 1; node < nodes; node++)
+                {
+                    if (needed![node] == 0) continue;
+                    var nodeId = new StackId(node);
+                    int parent = src.StackParent(nodeId).Index;
+                    int l = src.StackLocation(nodeId).Index;
+                    var lines = finalLines[l];
+                    if (lines is { Length: 0 }) { map[node] = map[parent]; hit![node] = hit[parent]; continue; }
+                    if (hit![parent] != 0) { map[node] = Push(b, map[parent], l); hit[node] = 1; }
+                    else if (showFromHit[l]) { map[node] = Push(b, 0, l); hit[node] = 1; }
+                    else { map[node] = 0; hit[node] = 0; }
+                }
+            }
+            int m = map[stack.Index];
+            if (hit![stack.Index] == 0 || m == 0) return stack.IsEmpty && hit[0] != 0 ? StackId.Empty : ProfileCopier.DropSample;
+            if (pruneFrom is not null)
+            {
+                int cut = pruneNearest[m];
+                if (cut > 0) m = cut;
+            }
+            return new StackId(m);
+        }
+
+        int Push(ProfileBuilder b, int parent, int l)
+        {
+            ref int nl = ref newLoc![l];
+            if (nl < 0)
+            {
+                var lines = finalLines[l];
+                if (lines is null) nl = l;
+                else
+                {
+                    var loc = p.Locations[l];
+                    nl = b.AddLocation(loc.Address, loc.Mapping, lines, loc.IsFolded).Index;
+                }
+            }
+            int id = b.Push(new StackId(parent), new LocationId(nl)).Index;
+            while (pruneNearest.Count <= id) pruneNearest.Add(-1);
+            if (pruneNearest[id] == -1 && id != 0)
+                pruneNearest[id] = pruneHit[l] ? id : (parent == 0 ? 0 : pruneNearest[parent]);
+            return id;
+        }
+    }
+
+    private sealed class Matcher(Profile p, Regex re)
+    {
+        private readonly sbyte[] _fn = new sbyte[p.Functions.Length];
+        private readonly sbyte[] _map = new sbyte[p.Mappings.Length];
+
+        public bool Function(FunctionId id)
+        {
+            ref sbyte c = ref _fn[id.Index];
+            if (c == 0)
+            {
+                var f = p.Functions[id.Index];
+                c = (sbyte)(re.IsMatch(f.Name) || re.IsMatch(f.File) ? 1 : -1);
+            }
+            return c > 0;
+        }
+
+        public bool Mapping(MappingId id)
+        {
+            if (id.IsNone) return false;
+            ref sbyte c = ref _map[id.Index];
+            if (c == 0) c = (sbyte)(re.IsMatch(p.Mappings[id.Index].File) ? 1 : -1);
+            return c > 0;
+        }
+
+        public bool Location(Location loc)
+        {
+            foreach (var ln in loc.Lines) if (Function(ln.Function)) return true;
+            return Mapping(loc.Mapping);
+        }
+    }
+}

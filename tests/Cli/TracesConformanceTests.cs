@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace FlameKit.Tests.Cli;
+
+/// <summary>
+/// <c>flamekit traces</c> against the live <c>go tool pprof -traces -symbolize=none</c>: identical from the first
+/// separator line on (labels, values in pprof's units, stacks with inline marks). A missing go fails.
+/// </summary>
+public class TracesConformanceTests
+{
+    [Theory]
+    [InlineData("pprof/blocking.mutex.pb.gz", null)]
+    [InlineData("pprof/blocking.block.pb.gz", "contentions")]
+    [InlineData("pprof/blocking.heap.pb.gz", null)]
+    [InlineData("pprof/blocking.heap.pb.gz", "alloc_space")]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", null)]
+    [InlineData("pprof/blocking.goroutine.pb.gz", null)]
+    [InlineData("pprof/http.heap.pb.gz", null)]
+    [InlineData("pprof/labels.cpu.pb.gz", null)]
+    [InlineData("pprof/http.cpu.pb.gz", null)]
+    public void SameTracesAsGoToolPprof(string fixture, string? sampleIndex)
+    {
+        string path = Fixtures.Path(fixture);
+        string[] pp = sampleIndex is null ? [] : ["-sample_index=" + sampleIndex];
+        string[] fk = sampleIndex is null ? [] : ["--sample-index", sampleIndex];
+        string expected = FromSeparator(GoTraces(path, pp));
+        var r = CliRunner.Run("", ["traces", .. fk, path]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.StartsWith("-----------+", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, FromSeparator(r.StdOut));
+    }
+
+    private static string FromSeparator(string text)
+    {
+        int i = text.IndexOf("-----------+", StringComparison.Ordinal);
+        return i < 0 ? text : text[i..];
+    }
+
+    private static string GoTraces(string file, string[] args)
+    {
+        string go = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Where(d => d.Length > 0).Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists)
+            ?? (File.Exists("/usr/lib/go/bin/go") ? "/usr/lib/go/bin/go" : throw new InvalidOperationException("go not found: install golang-go"));
+        var psi = new ProcessStartInfo(go) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["tool", "pprof", "-traces", "-symbolize=none", .. args, file]) psi.ArgumentList.Add(a);
+        psi.Environment["TZ"] = "UTC";
+        psi.Environment["PPROF_TMPDIR"] = Path.GetTempPath();
+        using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start go");
+        var stdout = proc.StandardOutput.ReadToEndAsync();
+        var stderr = proc.StandardError.ReadToEndAsync();
+        if (!proc.WaitForExit(180_000)) { proc.Kill(entireProcessTree: true); throw new TimeoutException("go tool pprof -traces timed out"); }
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) throw new InvalidOperationException($"go tool pprof -traces exited with {proc.ExitCode}: {stderr.Result}");
+        return stdout.Result;
+    }
+}
