@@ -68,3 +68,35 @@ internal static class CommonOptions
         };
     }
 }
+
+/// <summary>
+/// The input of a single-profile command: the file argument and the options that shape how it is read
+/// (forced format, profile selection, goroutine state root, perf script flags). One group, so every command
+/// reads every format the same way.
+/// </summary>
+internal sealed class InputOptions
+{
+    public Argument<string?> File { get; } = CommonOptions.Input();
+    public Option<string?> From { get; } = CommonOptions.From();
+    public Option<string?> Profile { get; } = CommonOptions.Profile();
+    public Option<bool> StateRoot { get; } = CommonOptions.StateRoot();
+    public CommonOptions.PerfFlags Perf { get; } = new();
+
+    public void AddTo(Command cmd)
+    {
+        cmd.Arguments.Add(File);
+        cmd.Options.Add(From);
+        cmd.Options.Add(Profile);
+        cmd.Options.Add(StateRoot);
+        Perf.AddTo(cmd);
+    }
+
+    /// <summary>Display name of the input ("&lt;stdin&gt;" for stdin).</summary>
+    public string Name(ParseResult parse) => CliIO.NameOf(parse.GetValue(File));
+
+    /// <summary>Reads the input, optionally listing a multi-profile file's profiles first.</summary>
+    public (Profile Profile, Formats.ProfileFormat Format) Read(ParseResult parse, CliConsole console,
+        Action<IReadOnlyList<Formats.ProfileEntry>?>? listProfiles = null) =>
+        CliIO.ReadProfile(console, parse.GetValue(File), parse.GetValue(From), parse.GetValue(Profile), listProfiles,
+            parse.GetValue(StateRoot), Perf.Get(parse));
+}

@@ -8,13 +8,9 @@ internal static class ConvertCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
+        var input = new InputOptions();
         var output = CommonOptions.Output();
-        var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
-        var profileSel = CommonOptions.Profile();
-        var stateRoot = CommonOptions.StateRoot();
-        var perf = new CommonOptions.PerfFlags();
         var to = new Option<string>("--to", "-t")
         {
             Description = "Output format: " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
@@ -33,9 +29,9 @@ internal static class ConvertCommand
               cat stacks.folded | flamekit convert - --to pprof -o stacks.pb.gz
             """)
         {
-            input, to, output, from, profileSel, stateRoot, sampleIndex, lines,
+            to, output, sampleIndex, lines,
         };
-        perf.AddTo(cmd);
+        input.AddTo(cmd);
         var filters = new FilterOptions();
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
@@ -43,7 +39,7 @@ internal static class ConvertCommand
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
+            var (profile, _) = input.Read(parse, console);
             profile = filters.Apply(parse, console, profile);
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);

@@ -8,10 +8,8 @@ internal static class FilterCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
+        var input = new InputOptions();
         var output = CommonOptions.Output();
-        var from = CommonOptions.From();
-        var profileSel = CommonOptions.Profile();
         var to = new Option<string>("--to", "-t")
         {
             Description = "Output format (default pprof): " + string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name)),
@@ -30,16 +28,17 @@ internal static class FilterCommand
               flamekit filter --tag-focus worker=3 cpu.pb.gz --to folded
             """)
         {
-            input, output, from, profileSel, to,
+            output, to,
         };
         var filters = new FilterOptions();
+        input.AddTo(cmd);
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
             var writer = ProfileFormats.FindWriter(target)
                 ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            var (profile, _) = input.Read(parse, console);
             profile = filters.Apply(parse, console, profile);
             profile = CliSupport.PrepareForNameOnlyOutput(profile, writer);
             var options = new WriteOptions { Diagnostics = d => console.Warn(d.Message) };

@@ -9,9 +9,7 @@ internal static class InfoCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
-        var from = CommonOptions.From();
-        var profileSel = CommonOptions.Profile();
+        var input = new InputOptions();
         var cmd = new Command("info", """
             Describe a profile: format, sample types with totals, counts of samples, stacks, locations,
             functions and mappings, period, time, duration, labels, threads and comments.
@@ -19,14 +17,13 @@ internal static class InfoCommand
             Examples:
               flamekit info cpu.pb.gz
               curl -s localhost:6060/debug/pprof/heap | flamekit info
-            """)
-        { input, from, profileSel };
+            """);
+        input.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            string? path = parse.GetValue(input);
             IReadOnlyList<FlameKit.Formats.ProfileEntry>? entries = null;
-            var (profile, format) = CliIO.ReadProfile(console, path, parse.GetValue(from), parse.GetValue(profileSel), e => entries = e);
-            string text = Describe(profile, CliIO.NameOf(path), format.Name, entries);
+            var (profile, format) = input.Read(parse, console, e => entries = e);
+            string text = Describe(profile, input.Name(parse), format.Name, entries);
             var bytes = Encoding.UTF8.GetBytes(text);
             console.StdOut.Write(bytes);
             console.StdOut.Flush();

@@ -8,13 +8,9 @@ internal static class SvgCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
+        var input = new InputOptions();
         var output = CommonOptions.Output();
-        var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
-        var profileSel = CommonOptions.Profile();
-        var stateRoot = CommonOptions.StateRoot();
-        var perf = new CommonOptions.PerfFlags();
         var title = new Option<string?>("--title") { Description = "Title text (default \"Flame Graph\", or \"Icicle Graph\" with --inverted)" };
         var subtitle = new Option<string?>("--subtitle") { Description = "Second line of the title" };
         var width = new Option<int?>("--width") { Description = $"Width of the image in pixels (default {FlameGraphDefaults.Width})" };
@@ -47,15 +43,15 @@ internal static class SvgCommand
               difffolded.pl before.folded after.folded | flamekit svg - > diff.svg
             """)
         {
-            input, output, from, profileSel, stateRoot, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
+            output, sampleIndex, title, subtitle, width, height, fontSize, fontType, fontWidth, minWidth,
             countName, nameType, notes, colors, bgColors, hash, inverted, reverse, flamechart, negate, lines,
         };
-        perf.AddTo(cmd);
+        input.AddTo(cmd);
         var filters = new FilterOptions();
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel), parse.GetValue(stateRoot), perf.Get(parse));
+            var (profile, _) = input.Read(parse, console);
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);
@@ -99,7 +95,7 @@ internal static class SvgCommand
             }
             catch (ArgumentException e) { throw CliException.Usage(e); }
             if (profile.Total(typeIndex) == 0)
-                console.Warn($"{CliIO.NameOf(parse.GetValue(input))}: no samples with a non-zero {sampleType.Type}; the flame graph is empty");
+                console.Warn($"{input.Name(parse)}: no samples with a non-zero {sampleType.Type}; the flame graph is empty");
             CliIO.WriteOutput(console, parse.GetValue(output), s => FlameGraph.Render(profile, options, s));
             return 0;
         });

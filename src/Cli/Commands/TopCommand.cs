@@ -11,11 +11,9 @@ internal static class TopCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
+        var input = new InputOptions();
         var output = CommonOptions.Output();
-        var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
-        var profileSel = CommonOptions.Profile();
         var count = new Option<int>("--nodecount", "-n") { Description = "Show at most N functions (0: all; pprof -nodecount)", HelpName = "N" };
         var cum = new Option<bool>("--cum") { Description = "Sort by cumulative value (pprof -cum)" };
         var nodeFraction = new Option<double>("--nodefraction")
@@ -36,13 +34,14 @@ internal static class TopCommand
               flamekit top --format csv cpu.pb.gz > top.csv
             """)
         {
-            input, output, from, profileSel, sampleIndex, count, cum, nodeFraction, format,
+            output, sampleIndex, count, cum, nodeFraction, format,
         };
         var filters = new FilterOptions();
+        input.AddTo(cmd);
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            var (profile, _) = input.Read(parse, console);
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             profile = CliSupport.PruneDropFrames(profile);
             long total = 0;

@@ -9,11 +9,9 @@ internal static class TracesCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = CommonOptions.Input();
+        var input = new InputOptions();
         var output = CommonOptions.Output();
-        var from = CommonOptions.From();
         var sampleIndex = CommonOptions.SampleIndex();
-        var profileSel = CommonOptions.Profile();
         var cmd = new Command("traces", """
             Print every sample: its labels, value and stack (leaf first), as 'go tool pprof -traces'.
 
@@ -22,13 +20,14 @@ internal static class TracesCommand
               flamekit traces --sample-index delay --focus 'sync\.' mutex.pb.gz
             """)
         {
-            input, output, from, profileSel, sampleIndex,
+            output, sampleIndex,
         };
+        input.AddTo(cmd);
         var filters = new FilterOptions();
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = CliIO.ReadProfile(console, parse.GetValue(input), parse.GetValue(from), parse.GetValue(profileSel));
+            var (profile, _) = input.Read(parse, console);
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             profile = CliSupport.PruneDropFrames(profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
