@@ -412,7 +412,7 @@ public static partial class ProfileTransforms
     }
 
     /// <summary>pprof's location name matching: function name or file of any line, or the mapping's file.</summary>
-    private sealed class NameMatcher(Profile p, Regex re)
+    internal sealed class NameMatcher(Profile p, Regex re)
     {
         private readonly sbyte[] _fn = new sbyte[p.Functions.Length];
         private readonly sbyte[] _map = new sbyte[p.Mappings.Length];
@@ -437,8 +437,10 @@ public static partial class ProfileTransforms
         }
 
         public bool Location(int index)
+            => Location(p.Locations[index]);
+
+        public bool Location(in Location loc)
         {
-            var loc = p.Locations[index];
             foreach (var ln in loc.Lines) if (Function(ln.Function)) return true;
             return Mapping(loc.Mapping);
         }

@@ -21,11 +21,11 @@ internal static class FusedFilters
         TagFilter? tagFocus, TagFilter? tagIgnore, Regex? pruneFrom, Action<string> warn)
     {
         int nloc = p.Locations.Length;
-        var fm = focus is null ? null : new Matcher(p, focus);
-        var im = ignore is null ? null : new Matcher(p, ignore);
-        var hm = hide is null ? null : new Matcher(p, hide);
-        var sm = show is null ? null : new Matcher(p, show);
-        var sfm = showFrom is null ? null : new Matcher(p, showFrom);
+        var fm = focus is null ? null : new ProfileTransforms.NameMatcher(p, focus);
+        var im = ignore is null ? null : new ProfileTransforms.NameMatcher(p, ignore);
+        var hm = hide is null ? null : new ProfileTransforms.NameMatcher(p, hide);
+        var sm = show is null ? null : new ProfileTransforms.NameMatcher(p, show);
+        var sfm = showFrom is null ? null : new ProfileTransforms.NameMatcher(p, showFrom);
         bool fMatched = false, iMatched = false, hMatched = false, sMatched = false, sfMatched = false;
 
         var focusState = new sbyte[nloc];       // 1 focused, -1 ignored (pprof's focusOrIgnore)
@@ -227,37 +227,6 @@ internal static class FusedFilters
             if (pruneNearest[id] == -1 && id != 0)
                 pruneNearest[id] = pruneHit[l] ? id : (parent == 0 ? 0 : pruneNearest[parent]);
             return id;
-        }
-    }
-
-    private sealed class Matcher(Profile p, Regex re)
-    {
-        private readonly sbyte[] _fn = new sbyte[p.Functions.Length];
-        private readonly sbyte[] _map = new sbyte[p.Mappings.Length];
-
-        public bool Function(FunctionId id)
-        {
-            ref sbyte c = ref _fn[id.Index];
-            if (c == 0)
-            {
-                var f = p.Functions[id.Index];
-                c = (sbyte)(re.IsMatch(f.Name) || re.IsMatch(f.File) ? 1 : -1);
-            }
-            return c > 0;
-        }
-
-        public bool Mapping(MappingId id)
-        {
-            if (id.IsNone) return false;
-            ref sbyte c = ref _map[id.Index];
-            if (c == 0) c = (sbyte)(re.IsMatch(p.Mappings[id.Index].File) ? 1 : -1);
-            return c > 0;
-        }
-
-        public bool Location(Location loc)
-        {
-            foreach (var ln in loc.Lines) if (Function(ln.Function)) return true;
-            return Mapping(loc.Mapping);
         }
     }
 }
