@@ -5,6 +5,11 @@ namespace FlameKit.Cli;
 /// <summary>Small helpers shared by commands.</summary>
 internal static class CliSupport
 {
+    /// <summary>Finds the writer for <c>--to</c>, turning an unknown name into a usage error that lists the known ones.</summary>
+    public static IProfileWriter FindWriter(string target) =>
+        ProfileFormats.FindWriter(target)
+        ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+
     /// <summary>Resolves <c>--sample-index</c>, turning a bad value into a usage error that lists the valid ones.</summary>
     public static int ResolveSampleType(Profile profile, string? nameOrIndex)
     {

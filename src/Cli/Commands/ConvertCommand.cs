@@ -37,8 +37,7 @@ internal static class ConvertCommand
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
-            var writer = ProfileFormats.FindWriter(target)
-                ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+            var writer = CliSupport.FindWriter(target);
             var (profile, _) = input.Read(parse, console);
             profile = filters.Apply(parse, console, profile);
             string? si = parse.GetValue(sampleIndex);

@@ -37,8 +37,7 @@ internal static class DiffCommand
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
-            var writer = ProfileFormats.FindWriter(target)
-                ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+            var writer = CliSupport.FindWriter(target);
             var older = CliSupport.PruneDropFrames(CliIO.ReadProfile(console, parse.GetValue(baseArg), null).Profile);
             var newer = CliSupport.PruneDropFrames(CliIO.ReadProfile(console, parse.GetValue(newArg), null).Profile);
             string? si = parse.GetValue(sampleIndex);

@@ -30,8 +30,7 @@ internal static class MergeCommand
         cmd.SetAction(parse =>
         {
             string target = parse.GetValue(to)!;
-            var writer = ProfileFormats.FindWriter(target)
-                ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
+            var writer = CliSupport.FindWriter(target);
             var profiles = parse.GetValue(inputs)!.Select(f => CliIO.ReadProfile(console, f, null).Profile).ToList();
             Profile merged;
             try { merged = ProfileTransforms.Merge(profiles); }

@@ -143,21 +143,14 @@ public sealed class GoLegacyTextReader : IProfileReader
     }
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public Profile Read(Stream input, ReadOptions options)
     {
-        var reader = new Utf8LineReader(input);
         var p = new Parser(options);
-        bool first = true;
-        while (reader.TryReadLine(out var raw, out long lineNo))
-        {
-            if (first) { raw = SkipBom(raw); first = false; }
-            p.AddLine(TrimEnd(raw), lineNo);
-        }
+        Feed(input, p);
         return p.Finish();
     }
 
-    private sealed class Parser(ReadOptions options)
+    private sealed class Parser(ReadOptions options) : ILineParser
     {
         private const string F = "gotext";
         private ProfileBuilder? _b;

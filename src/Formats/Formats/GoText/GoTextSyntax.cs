@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FlameKit.Formats.Internal;
 using System.Text;
 
 namespace FlameKit.Formats.GoText;
@@ -237,4 +238,27 @@ internal static class GoTextSyntax
     /// <summary>Skips a UTF-8 byte order mark.</summary>
     public static ReadOnlySpan<byte> SkipBom(ReadOnlySpan<byte> s) =>
         s.Length >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF ? s[3..] : s;
+
+    /// <summary>
+    /// Feeds every line of <paramref name="input"/> to <paramref name="parser"/>, trimmed at the end and
+    /// without a leading byte order mark: the reading loop both Go text readers share.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
+    public static void Feed<TParser>(Stream input, TParser parser) where TParser : ILineParser
+    {
+        var reader = new Utf8LineReader(input);
+        bool first = true;
+        while (reader.TryReadLine(out var raw, out long lineNo))
+        {
+            if (first) { raw = SkipBom(raw); first = false; }
+            parser.AddLine(TrimEnd(raw), lineNo);
+        }
+    }
+}
+
+/// <summary>A parser fed one (end-trimmed) line at a time by <see cref="GoTextSyntax.Feed"/>.</summary>
+internal interface ILineParser
+{
+    /// <summary>Consumes one line.</summary>
+    void AddLine(ReadOnlySpan<byte> line, long lineNo);
 }

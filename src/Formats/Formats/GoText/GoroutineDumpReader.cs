@@ -74,23 +74,16 @@ public sealed class GoroutineDumpReader : IProfileReader
     }
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
     public Profile Read(Stream input, ReadOptions options)
     {
-        var reader = new Utf8LineReader(input);
         var p = new Parser(options);
-        bool first = true;
-        while (reader.TryReadLine(out var raw, out long lineNo))
-        {
-            if (first) { raw = SkipBom(raw); first = false; }
-            p.AddLine(TrimEnd(raw), lineNo);
-        }
+        Feed(input, p);
         return p.Finish();
     }
 
     private readonly record struct Frame(FunctionId Function, long Line, bool Inlined);
 
-    private sealed class Parser
+    private sealed class Parser : ILineParser
     {
         private const string F = "gostack";
         private readonly ReadOptions _options;
