@@ -10,6 +10,10 @@ internal static class CliSupport
         ProfileFormats.FindWriter(target)
         ?? throw CliException.Usage($"unknown output format \"{target}\"; expected one of: {string.Join(", ", ProfileFormats.Writers.Select(w => w.Format.Name))}");
 
+    /// <summary>Whether a writer's format holds per-sample times and threads (so readers should keep them).</summary>
+    public static bool WritesTimeline(IProfileWriter writer) =>
+        writer.Format == Formats.Speedscope.SpeedscopeReader.SpeedscopeFormat || writer.Format == Formats.ChromeTrace.ChromeTraceReader.ChromeTraceFormat;
+
     /// <summary>Resolves <c>--sample-index</c>, turning a bad value into a usage error that lists the valid ones.</summary>
     public static int ResolveSampleType(Profile profile, string? nameOrIndex)
     {

@@ -50,14 +50,20 @@ internal static class CommonOptions
         public Option<bool> All { get; } = new("--perf-all") { Description = "perf script: both _[k] and _[j] annotations (--all)" };
         public Option<bool> Addrs { get; } = new("--perf-addrs") { Description = "perf script: name unresolved frames [module <addr>] (--addrs)" };
         public Option<string?> Event { get; } = new("--perf-event") { Description = "perf script: keep samples of this event only; default: the first event (--event-filter)", HelpName = "NAME" };
+        public Option<bool> Timeline { get; } = new("--perf-timeline")
+        {
+            Description = "perf script: keep every sample with its time and thread (implied by --to speedscope|chrome, --flamechart, --thread, --time)",
+        };
 
         public void AddTo(Command cmd)
         {
-            foreach (Option o in new Option[] { Pid, Tid, Kernel, Jit, All, Addrs, Event }) cmd.Options.Add(o);
+            foreach (Option o in new Option[] { Pid, Tid, Kernel, Jit, All, Addrs, Event, Timeline }) cmd.Options.Add(o);
         }
 
-        public Formats.PerfScriptOptions Get(ParseResult parse) => new()
+        /// <summary>The perf options; <paramref name="keepTimeline"/> turns the timeline on for consumers that need it.</summary>
+        public Formats.PerfScriptOptions Get(ParseResult parse, bool keepTimeline = false) => new()
         {
+            KeepTimeline = keepTimeline || parse.GetValue(Timeline),
             IncludePid = parse.GetValue(Pid),
             IncludeTid = parse.GetValue(Tid),
             AnnotateKernel = parse.GetValue(Kernel),
@@ -94,9 +100,13 @@ internal sealed class InputOptions
     /// <summary>Display name of the input ("&lt;stdin&gt;" for stdin).</summary>
     public string Name(ParseResult parse) => CliIO.NameOf(parse.GetValue(File));
 
-    /// <summary>Reads the input, optionally listing a multi-profile file's profiles first.</summary>
+    /// <summary>
+    /// Reads the input, optionally listing a multi-profile file's profiles first. <paramref name="keepTimeline"/>
+    /// says that what follows uses each sample's time and thread (time-ordered output, flame charts, thread or
+    /// time selection), so readers that aggregate by default (perf script) keep them.
+    /// </summary>
     public (Profile Profile, Formats.ProfileFormat Format) Read(ParseResult parse, CliConsole console,
-        Action<IReadOnlyList<Formats.ProfileEntry>?>? listProfiles = null) =>
+        Action<IReadOnlyList<Formats.ProfileEntry>?>? listProfiles = null, bool keepTimeline = false) =>
         CliIO.ReadProfile(console, parse.GetValue(File), parse.GetValue(From), parse.GetValue(Profile), listProfiles,
-            parse.GetValue(StateRoot), Perf.Get(parse));
+            parse.GetValue(StateRoot), Perf.Get(parse, keepTimeline));
 }

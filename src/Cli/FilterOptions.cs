@@ -89,6 +89,9 @@ internal sealed class FilterOptions
     /// <summary>Applies the filters to <paramref name="profile"/>, printing pprof's "matched no samples" warnings.</summary>
     public Profile Apply(ParseResult parse, CliConsole console, Profile profile) => Apply(parse, console, profile, null);
 
+    /// <summary>Whether the chosen filters select by thread or time, so the input must keep both per sample.</summary>
+    public bool NeedsTimeline(ParseResult parse) => parse.GetValue(Thread) is not null || parse.GetValue(Time) is not null;
+
     /// <summary>
     /// As <see cref="Apply(ParseResult, CliConsole, Profile)"/>; <paramref name="afterBase"/> sees the profile once
     /// any <c>--base</c> is subtracted and before the other filters (reports take their total there, as pprof).

@@ -41,4 +41,33 @@ public class PerfCliTests
         Assert.Equal(1, bad.ExitCode);
         Assert.Equal("flamekit: <stdin>: perf: line 3: expected a sample header 'comm pid[/tid] [cpu] time: [period] event:' or an indented frame line 'addr symbol (dso)'\n", bad.StdErr);
     }
+
+    [Fact]
+    public void SpeedscopeOutputHasOneProfilePerThreadInTimeOrder()
+    {
+        var r = CliRunner.Run("", "convert", Fixtures.Path("perf/node-workload.perf-script.txt"), "--to", "speedscope");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.StdOutBytes);
+        var profiles = doc.RootElement.GetProperty("profiles").EnumerateArray().ToList();
+        // speedscope 1.25.0's own perf importer shows these threads, in this order, for the same file
+        // (its names: "node tid: 20841", ...).
+        Assert.Equal(new[] { 20841, 20847, 20844, 20846, 20845 }.Select(t => $"node (tid {t})"),
+            profiles.Select(p => p.GetProperty("name").GetString()));
+        // Each thread's weights are the periods of its samples, in input (time) order.
+        var periods = new Dictionary<string, List<long>>();
+        foreach (var line in File.ReadLines(Fixtures.Path("perf/node-workload.perf-script.txt")))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^node (\d+)\s+\d+\.\d+:\s+(\d+) ");
+            if (!m.Success) continue;
+            var key = $"node (tid {m.Groups[1].Value})";
+            (periods.TryGetValue(key, out var l) ? l : periods[key] = []).Add(long.Parse(m.Groups[2].Value));
+        }
+        foreach (var p in profiles)
+            Assert.Equal(periods[p.GetProperty("name").GetString()!], p.GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
+        // --thread selects one of them without asking for the timeline.
+        var one = CliRunner.Run("", "convert", Fixtures.Path("perf/node-workload.perf-script.txt"), "--to", "folded", "--thread", "20847");
+        Assert.Equal(0, one.ExitCode);
+        long total = one.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..]));
+        Assert.Equal(periods["node (tid 20847)"].Sum(), total);
+    }
 }

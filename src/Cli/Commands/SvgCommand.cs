@@ -51,7 +51,7 @@ internal static class SvgCommand
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = input.Read(parse, console);
+            var (profile, _) = input.Read(parse, console, keepTimeline: parse.GetValue(flamechart) || filters.NeedsTimeline(parse));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
             profile = CliSupport.PruneDropFrames(profile);

@@ -41,7 +41,7 @@ internal static class TopCommand
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = input.Read(parse, console);
+            var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             profile = CliSupport.PruneDropFrames(profile);
             long total = 0;

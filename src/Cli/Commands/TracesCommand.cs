@@ -27,7 +27,7 @@ internal static class TracesCommand
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = input.Read(parse, console);
+            var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             profile = CliSupport.PruneDropFrames(profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.

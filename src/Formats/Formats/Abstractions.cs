@@ -88,6 +88,14 @@ public sealed record PerfScriptOptions
     /// </summary>
     public string? EventFilter { get; init; }
 
+    /// <summary>
+    /// Keep every perf sample, in input order, with its time (the header's <c>secs.usecs:</c>) and thread
+    /// (PID/TID, named after the thread's <c>comm</c>), instead of one sample per distinct stack. Folded output
+    /// is the same either way; speedscope and Chrome trace output, flame charts and thread or time selection
+    /// need it. Costs memory per sample rather than per distinct stack. Default: false.
+    /// </summary>
+    public bool KeepTimeline { get; init; }
+
     /// <summary>The default options (stackcollapse-perf.pl without flags).</summary>
     public static PerfScriptOptions Default { get; } = new();
 }

@@ -280,4 +280,71 @@ public class PerfScriptTests
         var e = Assert.Throws<ProfileFormatException>(() => PerfScriptReader.Read(new MemoryStream([]), ReadOptions.Default, 2, 1024));
         Assert.StartsWith("perf: line 1: no samples found", e.Message);
     }
+
+    [Theory]
+    [InlineData("node-workload")]
+    [InlineData("dotnet-netapp")]
+    public void TimelineKeepsEverySampleWithTimeAndThreadInInputOrder(string fixture)
+    {
+        var input = File.ReadAllBytes(Fixtures.Path($"perf/{fixture}.perf-script.txt"));
+        // An independent reading of the headers: comm, pid or tid, seconds with a fraction, period.
+        var header = new System.Text.RegularExpressions.Regex(@"^(\S.*?)\s+(\d+)(?:/(\d+))?\s+(?:\[\d+\]\s+)?(\d+)\.(\d+):\s+(\d+)\s+\S+:\s*$");
+        var expected = new List<(string Comm, long Tid, long Nanos, long Period)>();
+        foreach (var line in File.ReadLines(Fixtures.Path($"perf/{fixture}.perf-script.txt")))
+        {
+            var m = header.Match(line);
+            if (!m.Success) continue;
+            long tid = long.Parse(m.Groups[3].Success ? m.Groups[3].Value : m.Groups[2].Value);
+            long nanos = long.Parse(m.Groups[4].Value) * 1_000_000_000 + long.Parse(m.Groups[5].Value.PadRight(9, '0'));
+            expected.Add((m.Groups[1].Value, tid, nanos, long.Parse(m.Groups[6].Value)));
+        }
+        Assert.True(expected.Count > 100);
+        var timeline = new PerfScriptOptions { KeepTimeline = true };
+        var p = Read(input, timeline);
+        Assert.True(p.HasTimestamps);
+        Assert.True(p.HasThreads);
+        Assert.Equal(expected.Count, p.SampleCount);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var thread = p.Threads[p.SampleThread(i).Index];
+            Assert.Equal((expected[i].Comm, expected[i].Tid, expected[i].Nanos, expected[i].Period),
+                (thread.Name, thread.Id, p.SampleTimestamp(i), p.SampleValue(i, 0)));
+        }
+        // The same stacks and totals as without the timeline: folded output is identical.
+        Assert.Equal(File.ReadAllText(Fixtures.Path($"perf/{fixture}.collapsed-default.txt")), Folded(p));
+        // And the work split over threads and blocks does not change the order or the threads.
+        var opts = new ReadOptions { Perf = timeline };
+        string one = TimelineDump(PerfScriptReader.Read(new MemoryStream(input), opts, threads: 1, blockSize: 8192));
+        foreach (int n in new[] { 2, 3 })
+            Assert.Equal(one, TimelineDump(PerfScriptReader.Read(new MemoryStream(input), opts, threads: n, blockSize: 4096)));
+        Assert.Equal(TimelineDump(p), one);
+    }
+
+    private static string TimelineDump(Profile p)
+    {
+        var sb = new StringBuilder(Dump(p));
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            var t = p.Threads[p.SampleThread(i).Index];
+            sb.Append(p.SampleTimestamp(i)).Append(' ').Append(t.Id).Append(' ').Append(t.ProcessId).Append(' ').Append(t.Name).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void TimelineReadsPidTidAndNanosecondTimes()
+    {
+        const string text = "app x 12/34 [001] 5.123456789: 7 cycles:\n\t1 f (/bin/app)\n\napp x 12/35 [000] 6.5: 3 cycles:\n\t1 g (/bin/app)\n\n";
+        var p = Read(Encoding.UTF8.GetBytes(text), new PerfScriptOptions { KeepTimeline = true });
+        Assert.Equal(2, p.SampleCount);
+        Assert.Equal(5_123_456_789L, p.SampleTimestamp(0));
+        Assert.Equal(6_500_000_000L, p.SampleTimestamp(1));
+        Assert.Equal(new ThreadInfo(34, "app x", 12), p.Threads[p.SampleThread(0).Index]);
+        Assert.Equal(new ThreadInfo(35, "app x", 12), p.Threads[p.SampleThread(1).Index]);
+        Assert.Equal("app_x;f 7\napp_x;g 3\n", Folded(p));
+        // Without the timeline: one sample per stack, no times or threads.
+        var plain = Read(Encoding.UTF8.GetBytes(text));
+        Assert.False(plain.HasTimestamps);
+        Assert.False(plain.HasThreads);
+    }
 }

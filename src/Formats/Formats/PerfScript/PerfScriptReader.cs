@@ -30,7 +30,8 @@ namespace FlameKit.Formats.PerfScript;
 /// Source-line expansion through addr2line (the script's <c>--inline</c>) is not supported.</para>
 /// <para>The model holds one sample per distinct collapsed stack (root frame included) whose value is the sum
 /// of the periods of the perf samples with that stack, in order of first appearance; timestamps, CPUs and
-/// threads are not kept. Stacks are recognised by a hash of their frame lines without the varying parts
+/// threads are not kept, unless <see cref="PerfScriptOptions.KeepTimeline"/> asks for every sample in input
+/// order with its time and thread (CPUs are never kept). Stacks are recognised by a hash of their frame lines without the varying parts
 /// (addresses, offsets), so a repeated stack is never re-tidied. Big inputs are cut at blank lines into blocks
 /// that two or more threads collapse independently; the per-thread tables are merged at the end, so the
 /// result does not depend on the thread count.</para>
@@ -185,8 +186,11 @@ public sealed class PerfScriptReader : IProfileReader
         long unrecognized = 0, firstUnrecognized = long.MaxValue, samples = 0;
         bool filtered = false;
         long droppedLast = 0;
-        foreach (var w in workers)
+        var toMerged = new int[workers.Length][];
+        for (int wi = 0; wi < workers.Length; wi++)
         {
+            var w = workers[wi];
+            var map = toMerged[wi] = new int[w.Entries.Count];
             unrecognized += w.Unrecognized;
             if (w.Unrecognized > 0) firstUnrecognized = Math.Min(firstUnrecognized, w.FirstUnrecognized);
             filtered |= w.FilteredOut;
@@ -204,9 +208,11 @@ public sealed class PerfScriptReader : IProfileReader
                 }
                 else
                 {
-                    byHash.Add(e.Hash, merged.Count);
+                    at = merged.Count;
+                    byHash.Add(e.Hash, at);
                     merged.Add(e);
                 }
+                map[i] = at;
             }
         }
         var diag = options.Diagnostics;
@@ -229,15 +235,20 @@ public sealed class PerfScriptReader : IProfileReader
         if (filtered && defaulted)
             diag?.Invoke(new Diagnostic($"several events in the input: kept only samples of the first, {System.Text.Encoding.UTF8.GetString(filter!)} (choose another with an event filter)"));
 
-        merged.Sort((a, b) => a.First.CompareTo(b.First));
+        // Distinct stacks are interned in order of first appearance (so is the sample order without timeline).
+        var order = new int[merged.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (x, y) => merged[x].First.CompareTo(merged[y].First));
         // Named "samples" as flamegraph.pl names the counts of stackcollapse-perf.pl's output, so a graph drawn
         // straight from perf script text is the one drawn from the collapsed file; the event is a comment.
         var b = new ProfileBuilder([new SampleType("samples", "count")]);
         if (filter is not null) b.Comments.Add("perf event: " + System.Text.Encoding.UTF8.GetString(filter));
         var frames = new Utf8KeyTable();
         Span<long> value = stackalloc long[1];
-        foreach (var e in merged)
+        var stackOf = new StackId[merged.Count];
+        foreach (int m in order)
         {
+            var e = merged[m];
             var s = StackId.Empty;
             foreach (var name in e.Names)
             {
@@ -248,11 +259,44 @@ public sealed class PerfScriptReader : IProfileReader
                 }
                 s = b.Push(s, new LocationId(loc));
             }
+            stackOf[m] = s;
+            if (config.Timeline) continue;
             value[0] = e.Value;
             b.AddSample(s, value);
         }
+        if (config.Timeline) AddTimeline(b, workers, toMerged, stackOf);
         if (options.SourceName is not null) b.Name = Path.GetFileName(options.SourceName);
         return b.Build();
+    }
+
+    /// <summary>Adds every kept perf sample in input order (blocks by index), with its time and thread.</summary>
+    private static void AddTimeline(ProfileBuilder b, Collapser[] workers, int[][] toMerged, StackId[] stackOf)
+    {
+        var blocks = new List<(int Block, int Worker, List<Collapser.TimedSample> Samples)>();
+        for (int wi = 0; wi < workers.Length; wi++)
+            foreach (var (block, samples) in workers[wi].Timeline) blocks.Add((block, wi, samples));
+        blocks.Sort((x, y) => x.Block.CompareTo(y.Block));
+        // A thread is named after the comm of its first sample in input order, whichever worker saw it.
+        var threads = new Dictionary<(long, long), ThreadIndex>();
+        var local = new ThreadIndex?[workers.Length][];
+        for (int wi = 0; wi < workers.Length; wi++) local[wi] = new ThreadIndex?[workers[wi].Threads.Count];
+        Span<long> value = stackalloc long[1];
+        foreach (var (_, wi, samples) in blocks)
+        {
+            var map = toMerged[wi];
+            foreach (var t in samples)
+            {
+                if (local[wi][t.Thread] is not ThreadIndex thread)
+                {
+                    var pt = workers[wi].Threads[t.Thread];
+                    if (!threads.TryGetValue((pt.Pid, pt.Tid), out thread))
+                        threads.Add((pt.Pid, pt.Tid), thread = b.AddThread(new ThreadInfo(pt.Tid, pt.Comm, pt.Pid)));
+                    local[wi][t.Thread] = thread;
+                }
+                value[0] = t.Period;
+                b.AddSample(stackOf[map[t.Entry]], value, t.TimeNanos, thread);
+            }
+        }
     }
 
     private static int ReadFully(Stream s, byte[] buffer, int offset)
@@ -281,6 +325,7 @@ public sealed class PerfScriptReader : IProfileReader
     internal sealed class Config(PerfScriptOptions o)
     {
         public readonly bool Pid = o.IncludePid, Tid = o.IncludeTid, Kernel = o.AnnotateKernel || o.All, Jit = o.AnnotateJit || o.All, Addrs = o.Addrs;
+        public readonly bool Timeline = o.KeepTimeline;
         public byte[]? Filter = string.IsNullOrEmpty(o.EventFilter) ? null : System.Text.Encoding.UTF8.GetBytes(o.EventFilter);
         public bool FilterDefaulted;
     }
@@ -299,7 +344,25 @@ public sealed class PerfScriptReader : IProfileReader
             public byte[][] Names;
         }
 
+        /// <summary>One kept perf sample, with timeline on: its entry, thread (in <see cref="Threads"/>), time and period.</summary>
+        internal struct TimedSample
+        {
+            public int Entry, Thread;
+            public long TimeNanos, Period;
+        }
+
+        /// <summary>A thread as perf names it: PID (0 when perf printed only a TID), TID and <c>comm</c>.</summary>
+        internal readonly record struct PerfThread(long Pid, long Tid, string Comm);
+
         public readonly List<Entry> Entries = [];
+        /// <summary>With timeline on: the kept samples of each block this collapser processed, by block index.</summary>
+        public readonly List<(int Block, List<TimedSample> Samples)> Timeline = [];
+        /// <summary>With timeline on: the threads <see cref="TimedSample.Thread"/> refers to.</summary>
+        public readonly List<PerfThread> Threads = [];
+        private readonly Dictionary<(long, long), int> _threadIndex = [];
+        private List<TimedSample>? _blockSamples;
+        private long _time;
+        private int _thread;
         public long Unrecognized, FirstUnrecognized, Samples, DroppedLastLine;
         public bool FilteredOut;
 
@@ -323,6 +386,11 @@ public sealed class PerfScriptReader : IProfileReader
         {
             int pos = 0;
             long lineNo = firstLine;
+            if (config.Timeline)
+            {
+                _blockSamples = [];
+                Timeline.Add((blockIndex, _blockSamples));
+            }
             bool fast = block.IndexOf((byte)'\r') < 0; // CRLF input takes the line-by-line path only
             while (pos < block.Length)
             {
@@ -389,6 +457,7 @@ public sealed class PerfScriptReader : IProfileReader
             {
                 System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Entries)[at].Value += _period;
                 Samples++;
+                _blockSamples?.Add(new TimedSample { Entry = at, Thread = _thread, TimeNanos = _time, Period = _period });
                 _hasRoot = false;
                 _keyLen = 0;
                 lineNo = _sampleLine + block[headerStart..(blank + 1)].Count((byte)'\n');
@@ -447,7 +516,7 @@ public sealed class PerfScriptReader : IProfileReader
 
         private bool Header(ReadOnlySpan<byte> line, long lineNo)
         {
-            if (!Syntax.TryParseHeader(line, out var comm, out var pid, out var tid)) return false;
+            if (!Syntax.TryParseHeader(line, out var comm, out var pid, out var tid, out int fieldsStart)) return false;
             long period = 1;
             if (Syntax.TryParseEvent(line, out var ev, out var periodDigits))
             {
@@ -459,17 +528,14 @@ public sealed class PerfScriptReader : IProfileReader
                 }
                 // Perl: `not $period` is true for an empty or "0" period, which then counts 1.
                 if (!periodDigits.IsEmpty && !(periodDigits.Length == 1 && periodDigits[0] == (byte)'0'))
-                {
-                    long v = 0;
-                    foreach (byte c in periodDigits) v = v > (long.MaxValue - 9) / 10 ? long.MaxValue : v * 10 + (c - '0');
-                    period = v;
-                }
+                    period = ParseId(periodDigits);
             }
             _period = period;
             _sampleLine = lineNo;
             // Perl: `not $tid` is true for a missing or "0" TID; the TID is then the PID and the PID is "?".
             bool noTid = tid.IsEmpty || (tid.Length == 1 && tid[0] == (byte)'0');
             ReadOnlySpan<byte> p = noTid ? "?"u8 : pid, t = noTid ? pid : tid;
+            if (config.Timeline) TimelineHeader(line[fieldsStart..], comm, noTid ? 0 : ParseId(pid), ParseId(t));
             int rootLen = comm.Length + (config.Tid ? 2 + p.Length + t.Length : config.Pid ? 1 + p.Length : 0);
             // Frames already recorded (a header without a blank line before it) keep their place after the root.
             int frames = _hasRoot ? _keyLen - (_rootLen + 1) : 0;
@@ -498,6 +564,27 @@ public sealed class PerfScriptReader : IProfileReader
             return true;
         }
 
+        /// <summary>Timeline only: the time and thread of the sample this header starts.</summary>
+        private void TimelineHeader(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> comm, long pid, long tid)
+        {
+            // A header without a time (perf script -F without 'time') keeps the previous sample's time.
+            if (Syntax.TryParseTime(fields, out long t)) _time = t;
+            if (!_threadIndex.TryGetValue((pid, tid), out _thread))
+            {
+                _thread = Threads.Count;
+                Threads.Add(new PerfThread(pid, tid, System.Text.Encoding.UTF8.GetString(comm)));
+                _threadIndex.Add((pid, tid), _thread);
+            }
+        }
+
+        /// <summary>A decimal number (PID, TID, period), saturating rather than overflowing.</summary>
+        private static long ParseId(ReadOnlySpan<byte> digits)
+        {
+            long v = 0;
+            foreach (byte c in digits) v = v > (long.MaxValue - 9) / 10 ? long.MaxValue : v * 10 + (c - '0');
+            return v;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EndSample(long position)
         {
@@ -516,6 +603,7 @@ public sealed class PerfScriptReader : IProfileReader
                 _stacks.Add(h, at);
                 Entries.Add(new Entry { Hash = h, Value = _period, First = position, Names = Collapse(key) });
             }
+            _blockSamples?.Add(new TimedSample { Entry = at, Thread = _thread, TimeNanos = _time, Period = _period });
             if (_pendingRaw && _clean) _rawStacks.Add(_rawKey, at);
             _pendingRaw = false;
             _hasRoot = false;

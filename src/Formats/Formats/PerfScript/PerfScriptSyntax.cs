@@ -23,9 +23,14 @@ internal static class Syntax
     /// The sample header rule <c>^(\S.+?)\s+(\d+)\/*(\d+)*\s+</c>: the shortest command name (two characters at
     /// least) followed by whitespace, a PID (or TID), optionally <c>/TID</c>, and whitespace.
     /// </summary>
-    public static bool TryParseHeader(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> comm, out ReadOnlySpan<byte> pid, out ReadOnlySpan<byte> tid)
+    public static bool TryParseHeader(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> comm, out ReadOnlySpan<byte> pid, out ReadOnlySpan<byte> tid) =>
+        TryParseHeader(line, out comm, out pid, out tid, out _);
+
+    /// <summary>As the four-argument form; <paramref name="end"/> is where the fields after the PID/TID start.</summary>
+    public static bool TryParseHeader(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> comm, out ReadOnlySpan<byte> pid, out ReadOnlySpan<byte> tid, out int end)
     {
         comm = pid = tid = default;
+        end = 0;
         if (line.Length < 4 || IsSpace(line[0])) return false;
         for (int i = 2; i < line.Length; i++)
         {
@@ -43,6 +48,40 @@ internal static class Syntax
             comm = line[..i];
             pid = line[p0..p1];
             tid = line[t0..j];
+            end = j;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The sample time among the header fields after the PID/TID (<c>[cpu] secs.frac: [period] event:</c>): the
+    /// first field of digits with one dot that ends with a colon (perf prints microseconds, or nanoseconds
+    /// with <c>--ns</c>). Returns false when the header has no time (<c>perf script -F</c> without <c>time</c>).
+    /// </summary>
+    public static bool TryParseTime(ReadOnlySpan<byte> fields, out long nanos)
+    {
+        nanos = 0;
+        while (!fields.IsEmpty)
+        {
+            int i = 0;
+            while (i < fields.Length && IsSpace(fields[i])) i++;
+            int j = i;
+            while (j < fields.Length && !IsSpace(fields[j])) j++;
+            var field = fields[i..j];
+            fields = fields[j..];
+            if (field.Length < 4 || field[^1] != (byte)':') continue;
+            field = field[..^1];
+            int dot = field.IndexOf((byte)'.');
+            if (dot <= 0 || dot == field.Length - 1) continue;
+            var secs = field[..dot];
+            var frac = field[(dot + 1)..];
+            if (secs.Length > 10 || frac.Length > 9 || secs.ContainsAnyExceptInRange((byte)'0', (byte)'9') || frac.ContainsAnyExceptInRange((byte)'0', (byte)'9')) continue;
+            long s = 0, f = 0;
+            foreach (byte c in secs) s = s * 10 + (c - '0');
+            foreach (byte c in frac) f = f * 10 + (c - '0');
+            for (int k = frac.Length; k < 9; k++) f *= 10;
+            nanos = s * 1_000_000_000 + f;
             return true;
         }
         return false;

@@ -51,6 +51,15 @@ public sealed class SpeedscopeWriter : IProfileWriter
                 if (byThread[t] is null) continue;
                 groups.Add((t == profile.Threads.Count ? "(no thread)" : ThreadLabel(profile.Threads[t]), byThread[t]));
             }
+            // Threads known by name alone (perf's comm) can share it: tell them apart by id, as speedscope's
+            // perf importer does.
+            var shared = groups.GroupBy(g => g.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+            for (int g = 0; g < groups.Count; g++)
+            {
+                var (name, samples) = groups[g];
+                var t = profile.SampleThread(samples[0]);
+                if (shared.Contains(name) && !t.IsNone) groups[g] = ($"{name} (tid {profile.Threads[t.Index].Id})", samples);
+            }
         }
         else groups.Add(("", Enumerable.Range(0, profile.SampleCount).ToList()));
         if (profile.HasTimestamps)
