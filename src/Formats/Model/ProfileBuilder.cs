@@ -440,6 +440,12 @@ internal struct GrowArray<T>(int capacity)
 
     public readonly ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, _count);
 
+    /// <summary>The items, writable in place (valid until the next Add).</summary>
+    public readonly Span<T> AsWritableSpan() => _items.AsSpan(0, _count);
+
+    /// <summary>Drops the items from <paramref name="count"/> on (the array keeps its size).</summary>
+    public void Truncate(int count) => _count = Math.Min(_count, count);
+
     /// <summary>
     /// The backing array itself (its length may exceed <see cref="Count"/>), for a builder that is done:
     /// per-sample arrays are handed to the profile without a copy, so building a huge profile does not
