@@ -308,6 +308,10 @@ public sealed class ProfileBuilder
     {
         if (_built) throw new InvalidOperationException("Build was already called");
         _built = true;
+        // The interning tables are done (hundreds of megabytes for a big trie): let the GC have them while
+        // the profile's own arrays are made.
+        _stackIndex = default;
+        _shallowStackIndex = default;
         int n = _sampleStacks.Count;
         if (_timestampedSamples != 0 && _timestampedSamples != n)
             throw new InvalidOperationException($"{_timestampedSamples} of {n} samples have timestamps; either all or none must");
@@ -334,9 +338,12 @@ public sealed class ProfileBuilder
             Mappings = _mappings.ToArray(),
             Functions = _functions.ToArray(),
             Locations = _locations.ToArray(),
-            StackLocation = _stackLocation.ToArray(),
-            StackParent = _stackParent.ToArray(),
+            // The stack columns are the largest arrays of a big profile (13M nodes for a 1M-sample pprof):
+            // handed over without copying too, like the per-sample ones.
+            StackLocation = _stackLocation.Detach(),
+            StackParent = _stackParent.Detach(),
             StackDepth = ComputeDepths(),
+            StackCount = _stackLocation.Count,
             LabelSets = _labelSets.ToArray(),
             Threads = _threads.ToArray(),
             // Per-sample arrays are indexed below SampleCount only: handed over without copying.
@@ -353,7 +360,7 @@ public sealed class ProfileBuilder
     /// <summary>Depths are computed once at the end: parents are interned before their children, so one pass suffices.</summary>
     private int[] ComputeDepths()
     {
-        var parents = _stackParent.ToArray();
+        var parents = _stackParent.AsSpan();
         var depth = new int[parents.Length];
         for (int s = 1; s < parents.Length; s++) depth[s] = depth[parents[s]] + 1;
         return depth;
@@ -371,6 +378,7 @@ public sealed class ProfileBuilder
         public required Function[] Functions;
         public required Location[] Locations;
         public required int[] StackLocation, StackParent, StackDepth;
+        public int StackCount;
         public required Label[][] LabelSets;
         public required ThreadInfo[] Threads;
         public required int[] SampleStacks;
