@@ -74,9 +74,11 @@ public sealed class FoldedWriter : IProfileWriter
         for (int node = 1; node < n; node++) if (live[node]) childStart[trie.Parent(node) + 1]++;
         for (int i = 1; i <= n; i++) childStart[i] += childStart[i - 1];
         var children = new int[childStart[n]];
-        var fill = new int[n];
-        for (int node = 1; node < n; node++) if (live[node]) { int p = trie.Parent(node); children[childStart[p] + fill[p]++] = node; }
-        fill = null!;
+        // Fill by advancing each parent's start, which leaves childStart[p] at the start of p + 1's run;
+        // shifting by one restores the starts (no separate fill counters: 16.5M nodes for a 1M-sample pprof).
+        for (int node = 1; node < n; node++) if (live[node]) children[childStart[trie.Parent(node)]++] = node;
+        Array.Copy(childStart, 0, childStart, 1, n);
+        childStart[0] = 0;
 
         var nameBytes = new byte[trie.NameCount][];
         for (int id = 0; id < nameBytes.Length; id++) nameBytes[id] = Encoding.UTF8.GetBytes(Sanitize(trie.NameOfId(id)));
