@@ -349,7 +349,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             {
                 // A location id takes at least one byte, so the sample bytes bound the trie's size; a quarter
                 // of them is close for typical profiles and saves regrowing the stack tables many times.
-                b.LocalityHashing = true; // pprof stacks mostly extend the node created last
+                b.FirstChildIndex = true; // pprof stacks are mostly chains of new nodes
                 b.EnsureStackCapacity((int)Math.Min(_sampleBytes / 4, int.MaxValue));
                 ReadSamples(cis, b, locIds);
             }
