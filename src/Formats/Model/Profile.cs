@@ -24,6 +24,7 @@ public sealed class Profile
     private readonly int[] _stackLocation;
     private readonly int[] _stackParent;
     private readonly int[] _stackDepth;
+    private readonly int _stackCount;
     private readonly Label[][] _labelSets;
     private readonly ThreadInfo[] _threads;
     private readonly int[] _sampleStacks;
@@ -52,6 +53,7 @@ public sealed class Profile
         _stackLocation = s.StackLocation;
         _stackParent = s.StackParent;
         _stackDepth = s.StackDepth;
+        _stackCount = s.StackCount;
         _labelSets = s.LabelSets;
         _threads = s.Threads;
         _sampleStacks = s.SampleStacks;
@@ -108,7 +110,7 @@ public sealed class Profile
     public IReadOnlyList<ThreadInfo> Threads => _threads;
 
     /// <summary>Number of nodes of the stack trie, including the empty stack.</summary>
-    public int StackCount => _stackLocation.Length;
+    public int StackCount => _stackCount;
 
     /// <summary>Number of samples.</summary>
     public int SampleCount => _sampleCount;

@@ -235,9 +235,11 @@ public sealed class FlameGraphLayout
             var start = new int[n + 1];
             for (int s = 1; s < n; s++) if (cum[s] != 0) start[stackParent[s] + 1]++;
             for (int i = 0; i < n; i++) start[i + 1] += start[i];
-            var fill = new int[n];
+            // Filled by advancing each parent's start, which leaves start[p] at p + 1's start; shifted back after.
             var kids = new int[start[n]];
-            for (int s = 1; s < n; s++) if (cum[s] != 0) kids[start[stackParent[s]] + fill[stackParent[s]]++] = s;
+            for (int s = 1; s < n; s++) if (cum[s] != 0) kids[start[stackParent[s]]++] = s;
+            Array.Copy(start, 0, start, 1, n);
+            start[0] = 0;
 
             // Display names of each location's lines, root first (inlined callers before callees).
             var names = new List<string> { "" };
@@ -308,9 +310,9 @@ public sealed class FlameGraphLayout
                     if (next.Count > 0) work.Push((child, next));
                 }
             }
-            // Stacks whose own frames were pruned belong to their deepest kept ancestor.
-            var nodeOfStack = new int[n];
-            for (int s = 1; s < n; s++) nodeOfStack[s] = deepest[s] >= 0 ? deepest[s] : nodeOfStack[stackParent[s]];
+            // Stacks whose own frames were pruned belong to their deepest kept ancestor (in place: parents come first).
+            var nodeOfStack = deepest;
+            for (int s = 1; s < n; s++) if (nodeOfStack[s] < 0) nodeOfStack[s] = nodeOfStack[stackParent[s]];
             return new Tree { Parent = parent.ToArray(), NameId = nameId.ToArray(), Names = names.ToArray(), NodeOf = s => nodeOfStack[s.Index] };
         }
 

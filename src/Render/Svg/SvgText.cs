@@ -53,9 +53,27 @@ internal sealed class SvgText : IDisposable
     /// <summary>Writes a value as Perl prints a number (<c>%.15g</c>).</summary>
     public SvgText Num(double v)
     {
-        v.TryFormat(_num, out int n, "G15", CultureInfo.InvariantCulture);
+        int n = FormatG15(v, _num);
         _w.Write(_num.AsSpan(0, n));
         return this;
+    }
+
+    /// <summary>
+    /// <c>%.15g</c>. Frame geometry is nearly always a whole or half number of pixels, printed here as an
+    /// integer (and ".5"); anything else goes through .NET's general formatting.
+    /// </summary>
+    public static int FormatG15(double v, Span<char> dest)
+    {
+        double twice = v * 2;
+        if (v >= 0 && twice < 1e14 && twice == Math.Floor(twice) && !(v == 0 && double.IsNegative(v)))
+        {
+            long halves = (long)twice;
+            (halves >> 1).TryFormat(dest, out int n, default, CultureInfo.InvariantCulture);
+            if ((halves & 1) != 0) { dest[n++] = '.'; dest[n++] = '5'; }
+            return n;
+        }
+        v.TryFormat(dest, out int k, "G15", CultureInfo.InvariantCulture);
+        return k;
     }
 
     /// <summary>Writes <c>sprintf("%.{decimals}f", v)</c>.</summary>
@@ -71,6 +89,7 @@ internal sealed class SvgText : IDisposable
     /// <summary>C's <c>%.Nf</c>: correctly rounded from the exact binary value, exact ties to even (.NET rounds ties away).</summary>
     public static int FormatFixed(double v, int decimals, Span<char> dest)
     {
+        if (TryScaleExactly(v, decimals, out ulong scaled)) return WriteScaled(scaled, decimals, dest);
         double t = Math.ScaleB(v, decimals + 1);
         if (Math.Abs(t) < 1e15 && t == Math.Floor(t) && Math.Abs(t % 2) == 1)
         {
@@ -89,9 +108,62 @@ internal sealed class SvgText : IDisposable
         return new string(buf[..FormatFixed(v, decimals, buf)]);
     }
 
+    /// <summary>
+    /// Rounds a non-negative <paramref name="v"/> times 10^<paramref name="decimals"/> to an integer as C's printf
+    /// does: from the exact binary value, exact ties to even. A double is m·2^e; for the coordinates and
+    /// percentages of a flame graph m·10^d fits in 128 bits, so the integer part and the remainder against
+    /// one half are exact. This replaced .NET's general formatting (Dragon4 showed up in SVG profiles): the
+    /// SVG writer prints six such numbers per frame. False (no fast answer) for negative, huge or tiny values.
+    /// </summary>
+    private static bool TryScaleExactly(double v, int decimals, out ulong scaled)
+    {
+        scaled = 0;
+        if (!(v >= 0 && v < 1e12) || (uint)decimals > 4 || (v == 0 && double.IsNegative(v))) return false;
+        if (v == 0) return true;
+        long bits = BitConverter.DoubleToInt64Bits(v);
+        int exponent = (int)((bits >> 52) & 0x7FF);
+        ulong mantissa = (ulong)bits & ((1UL << 52) - 1);
+        if (exponent == 0) return false; // subnormal
+        mantissa |= 1UL << 52;
+        int shift = 1075 - exponent; // v = mantissa / 2^shift
+        UInt128 product = (UInt128)mantissa * s_pow10[decimals];
+        if (shift <= 0)
+        {
+            scaled = (ulong)(product << -shift); // v < 1e12 keeps this within 64 bits
+            return true;
+        }
+        if (shift >= 120) return false;
+        UInt128 whole = product >> shift;
+        UInt128 rest = product - (whole << shift);
+        UInt128 half = UInt128.One << (shift - 1);
+        scaled = (ulong)whole;
+        if (rest > half || (rest == half && (scaled & 1) != 0)) scaled++;
+        return true;
+    }
+
+    private static readonly ulong[] s_pow10 = [1, 10, 100, 1000, 10000];
+
+    /// <summary>Writes <paramref name="scaled"/> / 10^<paramref name="decimals"/> with exactly that many decimals.</summary>
+    private static int WriteScaled(ulong scaled, int decimals, Span<char> dest)
+    {
+        ulong pow = s_pow10[decimals];
+        ulong whole = scaled / pow, fraction = scaled - whole * pow;
+        whole.TryFormat(dest, out int n, default, CultureInfo.InvariantCulture);
+        if (decimals == 0) return n;
+        dest[n++] = '.';
+        for (int i = decimals - 1; i >= 0; i--)
+        {
+            dest[n + i] = (char)('0' + (int)(fraction % 10));
+            fraction /= 10;
+        }
+        return n + decimals;
+    }
+
     /// <summary>Parses a number written by <see cref="FormatFixed(double,int)"/> back (for width = x2 − x1 as flamegraph.pl).</summary>
     public static double Round(double v, int decimals)
     {
+        // The integer and 10^d are exact doubles, so one correctly rounded division equals parsing the text.
+        if (TryScaleExactly(v, decimals, out ulong scaled) && scaled < (1UL << 53)) return scaled / (double)s_pow10[decimals];
         Span<char> buf = stackalloc char[64];
         int n = FormatFixed(v, decimals, buf);
         return double.Parse(buf[..n], NumberStyles.Float, CultureInfo.InvariantCulture);

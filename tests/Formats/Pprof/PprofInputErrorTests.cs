@@ -54,6 +54,27 @@ public class PprofInputErrorTests
     }
 
     [Fact]
+    public void GzipOfSeveralMembersIsReadWhole()
+    {
+        // The reader sizes its buffer from the gzip trailer, which describes only the last member.
+        var raw = Raw("pprof/labels.cpu.pb.gz");
+        var expected = s_reader.Read(new MemoryStream(raw), ReadOptions.Default);
+        foreach (int split in new[] { 1, raw.Length / 2, raw.Length - 1 })
+        {
+            var joined = new MemoryStream();
+            foreach (var part in new[] { raw[..split], raw[split..] })
+            {
+                using var gz = new GZipStream(joined, CompressionLevel.Fastest, leaveOpen: true);
+                gz.Write(part);
+            }
+            var p = s_reader.Read(new MemoryStream(joined.ToArray()), ReadOptions.Default);
+            Assert.Equal(expected.SampleCount, p.SampleCount);
+            Assert.Equal(expected.StackCount, p.StackCount);
+            Assert.Equal(expected.Total(0), p.Total(0));
+        }
+    }
+
+    [Fact]
     public void TruncatedProtoIsAFormatErrorWithOffset()
     {
         var raw = Raw("pprof/labels.cpu.pb.gz");

@@ -46,7 +46,7 @@ public sealed class PprofReader : IProfileReader
             if (length >= 2 && data[0] == 0x1f && data[1] == 0x8b)
             {
                 using var gz = new GZipStream(new MemoryStream(data, 0, length, writable: false), CompressionMode.Decompress);
-                (data, length) = ReadAll(gz);
+                (data, length) = ReadAll(gz, ExpectedGzipLength(data, length));
             }
         }
         catch (InvalidDataException e)
@@ -67,8 +67,38 @@ public sealed class PprofReader : IProfileReader
         return decoder.Decode();
     }
 
-    private static (byte[] Data, int Length) ReadAll(Stream s)
+    /// <summary>
+    /// The uncompressed size a gzip file declares in its last four bytes (ISIZE, the size modulo 2^32 of its
+    /// last member), or 0 when implausible. Only a hint: a file of several members or over 4 GB says less than
+    /// it holds, and <see cref="ReadAll"/> then reads on.
+    /// </summary>
+    private static int ExpectedGzipLength(byte[] data, int length)
     {
+        if (length < 18) return 0;
+        uint size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(length - 4));
+        // Profiles compress a few times over; a larger claim (a truncated or odd file) is not trusted with an allocation.
+        return size <= (uint)Math.Min(Array.MaxLength - 1, (long)length * 64) ? (int)size : 0;
+    }
+
+    /// <param name="s">The stream, read to its end.</param>
+    /// <param name="expectedLength">
+    /// The length the stream is expected to have when it cannot seek (a gzip file's declared size), or 0: read
+    /// straight into an array of that size instead of chunks that are copied together afterwards.
+    /// </param>
+    private static (byte[] Data, int Length) ReadAll(Stream s, int expectedLength = 0)
+    {
+        if (!s.CanSeek && expectedLength > 0)
+        {
+            var buf = new byte[expectedLength];
+            int n = 0, r;
+            while (n < buf.Length && (r = s.Read(buf, n, buf.Length - n)) > 0) n += r;
+            if (n < buf.Length || s.ReadByte() is not (int extra and >= 0)) return (buf, n);
+            // More than declared (several gzip members, or over 4 GB): read the rest in chunks.
+            var grown = new byte[n + 1];
+            buf.CopyTo(grown, 0);
+            grown[n] = (byte)extra;
+            return ReadChunked(s, grown, n + 1);
+        }
         if (s.CanSeek)
         {
             long remaining = s.Length - s.Position;
@@ -319,7 +349,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             {
                 // A location id takes at least one byte, so the sample bytes bound the trie's size; a quarter
                 // of them is close for typical profiles and saves regrowing the stack tables many times.
-                b.LocalityHashing = true; // pprof stacks mostly extend the node created last
+                b.FirstChildIndex = true; // pprof stacks are mostly chains of new nodes
                 b.EnsureStackCapacity((int)Math.Min(_sampleBytes / 4, int.MaxValue));
                 ReadSamples(cis, b, locIds);
             }
