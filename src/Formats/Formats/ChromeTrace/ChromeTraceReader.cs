@@ -178,12 +178,15 @@ public sealed class ChromeTraceReader : IProfileReader
             Thread(pid, tid).Samples!.Add(new SampleEvent(ns, weight, node));
         }
 
-        /// <summary>A thread's opens and closes, sorted; its event lists are released.</summary>
-        private static Rec[] Timeline(ThreadState t)
+        /// <summary>Number of open/close records of a thread.</summary>
+        private static int RecordCount(ThreadState t) => t.Durations!.Count + 2 * t.Spans!.Count;
+
+        /// <summary>A thread's opens and closes, sorted into <paramref name="buffer"/> (shared by all threads); its event lists are released.</summary>
+        private static Span<Rec> Timeline(ThreadState t, Rec[] buffer)
         {
             var durations = t.Durations!;
             var spans = t.Spans!;
-            var recs = new Rec[durations.Count + 2 * spans.Count];
+            var recs = buffer.AsSpan(0, RecordCount(t));
             for (int i = 0; i < durations.Count; i++)
             {
                 ref readonly var d = ref durations[i];
@@ -200,7 +203,7 @@ public sealed class ChromeTraceReader : IProfileReader
                 recs[n++] = new Rec(x.Start + x.Duration, -x.Start, i, x.Frame, 0, false);
             }
             t.Spans = null;
-            recs.AsSpan().Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+            recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
             return recs;
         }
 
@@ -251,6 +254,7 @@ public sealed class ChromeTraceReader : IProfileReader
             var b = new ProfileBuilder([new SampleType("wall", "nanoseconds"), new SampleType("samples", "count")]) { Name = name, DefaultSampleType = "wall" };
             if (DurationEvents > 0)
                 options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds sample events; read those and ignored {DurationEvents} duration events"));
+            b.EnsureSampleCapacity(SampleEvents, timestamps: true, threads: true);
             var stacks = new StackResolver(this, b);
             var values = new long[2];
             foreach (var t in _threadOrder)
@@ -279,6 +283,13 @@ public sealed class ChromeTraceReader : IProfileReader
         private Profile BuildTimelines(string name, ReadOptions options)
         {
             var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name };
+            // Each open or close ends at most one sample: the per-sample arrays are sized once. One record
+            // buffer, as large as the busiest thread needs, serves every thread in turn.
+            long records = 0;
+            int largest = 0;
+            foreach (var t in _threadOrder) { records += RecordCount(t); largest = Math.Max(largest, RecordCount(t)); }
+            b.EnsureSampleCapacity((int)Math.Min(records, int.MaxValue), timestamps: true, threads: true);
+            var buffer = new Rec[largest];
             var locations = new LocationId[_frames.Count];
             for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
             int mismatches = 0;
@@ -287,7 +298,7 @@ public sealed class ChromeTraceReader : IProfileReader
                 if (!t.HasDurations) continue;
                 var thread = b.AddThread(Info(t.Pid, t.Tid));
                 // One thread at a time: its records are expanded, sorted, turned into samples and dropped.
-                var recs = Timeline(t);
+                var recs = Timeline(t, buffer);
                 var timeline = new TimelineStacks(b, thread, timestamps: true);
                 foreach (var r in recs)
                 {
