@@ -39,8 +39,8 @@ public sealed class ProfileBuilder
     private GrowArray<int> _sampleStacks = new(256);
     private GrowArray<long> _values;
     private GrowArray<int> _sampleLabels = new(0);
-    private GrowArray<long> _timestamps = new(0);
-    private GrowArray<int> _sampleThreads = new(0);
+    private readonly SampleTimestamps _timestamps = new();
+    private readonly SampleThreads _sampleThreads = new();
     private bool _anyLabels, _anyThreads;
     private int _timestampedSamples;
     private bool _built;
@@ -209,22 +209,20 @@ public sealed class ProfileBuilder
     }
 
     /// <summary>
-    /// Reserves room for about <paramref name="samples"/> samples (with timestamps and threads when asked),
-    /// so that readers that know the number of samples up front (Chrome traces: at most one per event)
-    /// build the per-sample arrays once instead of regrowing them by half again and again, each time
-    /// holding the old and the new copy. Added for the Chrome trace reader; a slight over-estimate
-    /// costs only the unused tail.
+    /// Reserves room for about <paramref name="samples"/> samples (and their timestamps when asked), so
+    /// that readers that know the number of samples up front (Chrome traces: at most one per event) build
+    /// the per-sample arrays once instead of regrowing them by half again and again, each time holding the
+    /// old and the new copy. Added for the Chrome trace reader; a slight over-estimate costs only the
+    /// untouched tail. (Threads are stored as runs and need no reservation.)
     /// </summary>
     /// <param name="samples">Expected number of samples.</param>
     /// <param name="timestamps">Whether the samples will carry timestamps.</param>
-    /// <param name="threads">Whether the samples will carry threads.</param>
-    internal void EnsureSampleCapacity(int samples, bool timestamps, bool threads)
+    internal void EnsureSampleCapacity(int samples, bool timestamps)
     {
         samples = Math.Clamp(samples, 0, Array.MaxLength / _sampleTypes.Length);
         _sampleStacks.EnsureCapacity(samples);
         _values.EnsureCapacity(samples * _sampleTypes.Length);
         if (timestamps) _timestamps.EnsureCapacity(samples);
-        if (threads) _sampleThreads.EnsureCapacity(samples);
     }
 
     /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
@@ -338,6 +336,10 @@ public sealed class ProfileBuilder
         }
         if (_anyLabels) _sampleLabels.PadTo(n);
         if (_anyThreads) _sampleThreads.PadTo(n, -1);
+        // No more stacks can be interned: drop the intern tables (about 100 MB for a few million nodes)
+        // before the stack arrays are copied below, so that memory can be reused for the copies.
+        _stackIndex = new(64);
+        _shallowStackIndex = new(64);
         var snap = new Snapshot
         {
             SampleTypes = _sampleTypes,
@@ -362,8 +364,8 @@ public sealed class ProfileBuilder
             SampleStacks = _sampleStacks.Detach(),
             Values = _values.Detach(),
             SampleLabels = _anyLabels ? _sampleLabels.Detach() : null,
-            Timestamps = _timestampedSamples != 0 ? _timestamps.Detach() : null,
-            SampleThreads = _anyThreads ? _sampleThreads.Detach() : null,
+            Timestamps = _timestampedSamples != 0 ? _timestamps : null,
+            SampleThreads = _anyThreads ? _sampleThreads : null,
             SampleCount = n,
         };
         return new Profile(snap);
@@ -372,7 +374,7 @@ public sealed class ProfileBuilder
     /// <summary>Depths are computed once at the end: parents are interned before their children, so one pass suffices.</summary>
     private int[] ComputeDepths()
     {
-        var parents = _stackParent.ToArray();
+        var parents = _stackParent.AsSpan();
         var depth = new int[parents.Length];
         for (int s = 1; s < parents.Length; s++) depth[s] = depth[parents[s]] + 1;
         return depth;
@@ -395,8 +397,8 @@ public sealed class ProfileBuilder
         public required int[] SampleStacks;
         public required long[] Values;
         public int[]? SampleLabels;
-        public long[]? Timestamps;
-        public int[]? SampleThreads;
+        public SampleTimestamps? Timestamps;
+        public SampleThreads? SampleThreads;
         public int SampleCount;
     }
 

@@ -254,7 +254,7 @@ public sealed class ChromeTraceReader : IProfileReader
             var b = new ProfileBuilder([new SampleType("wall", "nanoseconds"), new SampleType("samples", "count")]) { Name = name, DefaultSampleType = "wall" };
             if (DurationEvents > 0)
                 options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds sample events; read those and ignored {DurationEvents} duration events"));
-            b.EnsureSampleCapacity(SampleEvents, timestamps: true, threads: true);
+            b.EnsureSampleCapacity(SampleEvents, timestamps: true);
             var stacks = new StackResolver(this, b);
             var values = new long[2];
             foreach (var t in _threadOrder)
@@ -288,7 +288,7 @@ public sealed class ChromeTraceReader : IProfileReader
             long records = 0;
             int largest = 0;
             foreach (var t in _threadOrder) { records += RecordCount(t); largest = Math.Max(largest, RecordCount(t)); }
-            b.EnsureSampleCapacity((int)Math.Min(records, int.MaxValue), timestamps: true, threads: true);
+            b.EnsureSampleCapacity((int)Math.Min(records, int.MaxValue), timestamps: true);
             var buffer = new Rec[largest];
             var locations = new LocationId[_frames.Count];
             for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
