@@ -81,6 +81,8 @@ def main():
             subprocess.run(["go", "run", ".", "-mb", "50"], cwd=os.path.join(GEN, "gen-goroutines"), env=env, stdout=out, check=True)
     if not os.path.exists(data("perf-1G.txt")):
         sh([sys.executable, os.path.join(GEN, "gen-perf-script.py"), "--size", "1G", "--out", data("perf-1G.txt")])
+    if not os.path.exists(data("trace-500M.json")):
+        sh([sys.executable, os.path.join(GEN, "gen_trace.py"), "500M", data("trace-500M.json")])
     if not os.path.exists(data("tiny.folded")):
         with open(data("tiny.folded"), "w") as f:
             f.write("main;run;work 5\nmain;run;io 3\nmain;gc 1\n")
@@ -105,6 +107,8 @@ def main():
         ("svg-pprof-1M", "pprof-1M.pb.gz", [fk, "svg", data("pprof-1M.pb.gz")], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
         ("convert-goroutines-50M", "goroutines-50M.txt", [fk, "convert", data("goroutines-50M.txt"), "--to", "folded"], None, ("s", 0.5)),
         ("convert-perf-1G", "perf-1G.txt", [fk, "convert", data("perf-1G.txt"), "--to", "folded"], [agg, "-q", "-m", "perf", data("perf-1G.txt")], ("s", 2.5)),
+        # Memory target: peak RSS below half the input size (issue 4).
+        ("convert-trace-500M-speedscope", "trace-500M.json", [fk, "convert", data("trace-500M.json"), "--to", "speedscope"], None, ("rss", 0.5)),
         ("convert-pprof-1M-folded", "pprof-1M.pb.gz", [fk, "convert", data("pprof-1M.pb.gz"), "--to", "folded"], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
     ]
     wanted = None if args.jobs == "all" else set(args.jobs.split(","))
@@ -123,6 +127,8 @@ def main():
             kind, limit = target
             if kind == "s":
                 verdict = ("PASS" if ok and secs <= limit else "MISS") + f" (target < {limit} s)"
+            elif kind == "rss":
+                verdict = ("PASS" if ok and rss <= limit * size_mb else "MISS") + f" (target peak < {limit:g} x input)"
             elif fsecs:
                 verdict = ("PASS" if ok and secs <= limit * fsecs else "MISS") + f" (target < {limit}x floor)"
         rows.append((name, size_mb, secs, size_mb / secs if secs else 0, rss, fsecs, frss, secs / fsecs if fsecs else None, ok, verdict))

@@ -30,8 +30,8 @@ public sealed class Profile
     private readonly int[] _sampleStacks;
     private readonly long[] _values;
     private readonly int[]? _sampleLabels;
-    private readonly long[]? _timestamps;
-    private readonly int[]? _sampleThreads;
+    private readonly SampleTimestamps? _timestamps;
+    private readonly SampleThreads? _sampleThreads;
     private readonly int _sampleCount;
     private long[]? _totals;
 

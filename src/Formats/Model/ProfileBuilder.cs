@@ -38,8 +38,8 @@ public sealed class ProfileBuilder
     private GrowArray<int> _sampleStacks = new(256);
     private GrowArray<long> _values;
     private GrowArray<int> _sampleLabels = new(0);
-    private GrowArray<long> _timestamps = new(0);
-    private GrowArray<int> _sampleThreads = new(0);
+    private readonly SampleTimestamps _timestamps = new();
+    private readonly SampleThreads _sampleThreads = new();
     private bool _anyLabels, _anyThreads;
     private int _timestampedSamples;
     private bool _built;
@@ -232,6 +232,23 @@ public sealed class ProfileBuilder
         _stackParent.EnsureCapacity(nodes);
     }
 
+    /// <summary>
+    /// Reserves room for about <paramref name="samples"/> samples (and their timestamps when asked), so
+    /// that readers that know the number of samples up front (Chrome traces: at most one per event) build
+    /// the per-sample arrays once instead of regrowing them by half again and again, each time holding the
+    /// old and the new copy. Added for the Chrome trace reader; a slight over-estimate costs only the
+    /// untouched tail. (Threads are stored as runs and need no reservation.)
+    /// </summary>
+    /// <param name="samples">Expected number of samples.</param>
+    /// <param name="timestamps">Whether the samples will carry timestamps.</param>
+    internal void EnsureSampleCapacity(int samples, bool timestamps)
+    {
+        samples = Math.Clamp(samples, 0, Array.MaxLength / _sampleTypes.Length);
+        _sampleStacks.EnsureCapacity(samples);
+        _values.EnsureCapacity(samples * _sampleTypes.Length);
+        if (timestamps) _timestamps.EnsureCapacity(samples);
+    }
+
     /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
     /// <param name="leafFirst">Locations, leaf (callee) first.</param>
     public StackId StackFromLeafFirst(ReadOnlySpan<LocationId> leafFirst)
@@ -374,8 +391,8 @@ public sealed class ProfileBuilder
             SampleStacks = _sampleStacks.Detach(),
             Values = _values.Detach(),
             SampleLabels = _anyLabels ? _sampleLabels.Detach() : null,
-            Timestamps = _timestampedSamples != 0 ? _timestamps.Detach() : null,
-            SampleThreads = _anyThreads ? _sampleThreads.Detach() : null,
+            Timestamps = _timestampedSamples != 0 ? _timestamps : null,
+            SampleThreads = _anyThreads ? _sampleThreads : null,
             SampleCount = n,
         };
         return new Profile(snap);
@@ -408,8 +425,8 @@ public sealed class ProfileBuilder
         public required int[] SampleStacks;
         public required long[] Values;
         public int[]? SampleLabels;
-        public long[]? Timestamps;
-        public int[]? SampleThreads;
+        public SampleTimestamps? Timestamps;
+        public SampleThreads? SampleThreads;
         public int SampleCount;
     }
 

@@ -120,6 +120,77 @@ public class ChromeTraceTests
     }
 
     [Fact]
+    public void ObjectFormSamplesAreTimestampedSamplesPerThread()
+    {
+        // stackFrames comes after samples; ids are numbers and strings; weights count, time runs to the next sample.
+        var diags = new List<string>();
+        var p = ReferenceSummaries.Read("chrome/trace-samples.json", diagnostics: diags);
+        Assert.Equal(["wall/nanoseconds", "samples/count"], p.SampleTypes.Select(t => $"{t.Type}/{t.Unit}"));
+        Assert.Equal("wall", p.SampleTypes[p.DefaultSampleTypeIndex].Type);
+        Assert.Contains(diags, d => d.Contains("read those and ignored 2 duration events"));
+        Assert.Equal(new Dictionary<string, List<string>>
+        {
+            ["app (pid 1), main (tid 1)"] = ["1000000 main;run;parse 100000 1", "1100000 main;run;parse 150000 1", "1250000 main;run;render 50000 1", "1300000 main;idle 200000 1", "1500000 main;run 0 1"],
+            ["app (pid 1), worker (tid 2)"] = ["1000000 main;run;render 200000 2", "1200000 main;run;parse 200000 1", "1400000 main;run;render 0 1"],
+        }, Samples(p));
+    }
+
+    [Fact]
+    public void SampleEventsTakeTheirStackFromSfOrAStackArray()
+    {
+        var diags = new List<string>();
+        var p = ReferenceSummaries.Read("chrome/trace-sample-events.json", diagnostics: diags);
+        // In time order (the file is not); the P event without sf/stack is dropped and said so; sf 9 is not in stackFrames.
+        Assert.Equal(new Dictionary<string, List<string>>
+        {
+            ["pid 7, sampler (tid 70)"] = ["10000 main;loop;work 10000 1", "20000 v8;gc 10000 1", "30000 main;loop;work 30000 3", "60000 (unknown stack frame) 0 1"],
+        }, Samples(p));
+        Assert.Contains(diags, d => d.Contains("ignored 1 sample events without a stack"));
+        Assert.Contains(diags, d => d.Contains("1 stack frame ids are not in stackFrames"));
+    }
+
+    [Fact]
+    public void DotnetTraceSfIdsAreNotStacksTheNestingIs()
+    {
+        // dotnet-trace writes one stackFrames entry per function name, parented where that name first occurred,
+        // so a B event's sf chain is mostly not its stack. The B/E nesting is: read that way, every thread's
+        // time per frame equals dotnet-trace's own speedscope conversion of the same trace (frames there are
+        // "Module!name"; totals in ms with float noise).
+        var diags = new List<string>();
+        var chromium = ReferenceSummaries.Summaries(ReferenceSummaries.Read("chrome/netapp-cpu.chromium.json.gz", diagnostics: diags));
+        Assert.Contains(diags, d => d.Contains("16388 duration events carry sf/stack"));
+        Assert.DoesNotContain(diags, d => d.Contains("did not match"));
+        var speedscope = ReferenceSummaries.Summaries(ReferenceSummaries.Read("speedscope/netapp-cpu.speedscope.json.gz", selector: "all"));
+        Assert.Equal(13, chromium.Count);
+        foreach (var (label, (total, frames)) in chromium)
+        {
+            string tid = label[(label.LastIndexOf("tid ", StringComparison.Ordinal) + 4)..].TrimEnd(')');
+            var (refTotal, refFrames) = speedscope.Single(kv => kv.Key.StartsWith($"Thread ({tid})", StringComparison.Ordinal)).Value;
+            Assert.True(Math.Abs(total - refTotal) < 1000, $"{label}: {total} vs {refTotal}");
+            var mine = frames.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.Sum(f => f.Self));
+            var theirs = refFrames.GroupBy(f => f.Name[(f.Name.IndexOf('!') + 1)..]).ToDictionary(g => g.Key, g => g.Sum(f => f.Self));
+            Assert.Equal(theirs.Keys.Order(), mine.Keys.Order());
+            foreach (var (name, self) in theirs) Assert.True(Math.Abs(self - mine[name]) < 1000, $"{label} {name}: {mine[name]} vs {self}");
+        }
+    }
+
+    /// <summary>Per thread label, in time order: "timestamp stack wall samples".</summary>
+    private static Dictionary<string, List<string>> Samples(Profile p)
+    {
+        var trie = FrameTrie.Build(p);
+        var path = new List<string>();
+        var d = new Dictionary<string, List<string>>();
+        foreach (int i in Enumerable.Range(0, p.SampleCount).OrderBy(p.SampleTimestamp))
+        {
+            string label = SpeedscopeWriter.ThreadLabel(p.Threads[p.SampleThread(i).Index]);
+            if (!d.TryGetValue(label, out var list)) d[label] = list = [];
+            trie.PathRootFirst(trie.NodeOf(p.SampleStack(i)), path);
+            list.Add($"{p.SampleTimestamp(i)} {string.Join(";", path)} {p.SampleValue(i, 0)} {p.SampleValue(i, 1)}");
+        }
+        return d;
+    }
+
+    [Fact]
     public void MalformedTraceIsAFormatErrorWithAByteOffset()
     {
         var e = Assert.Throws<ProfileFormatException>(() => ProfileFormats.Read(new MemoryStream("{\"traceEvents\":[{\"ph\":\"B\",}x]}"u8.ToArray())));

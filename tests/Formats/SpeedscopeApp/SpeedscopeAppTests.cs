@@ -169,6 +169,41 @@ public class SpeedscopeAppTests(SpeedscopeAppHost host) : IClassFixture<Speedsco
     };
 
     [Fact]
+    public async Task TraceSamplesImportAsSpeedscopeImportsThem()
+    {
+        // speedscope's trace importer reads a trace with stackFrames and samples as samples per pid/tid, each
+        // lasting until the thread's next sample. FlameKit's wall time per thread and per leaf frame must
+        // match what the app shows (frames are distinct per name here, so leaf names identify them).
+        var bytes = File.ReadAllBytes(Fixtures.Path("chrome/trace-samples.json"));
+        await using var view = await host.OpenAsync("trace-samples.json", bytes);
+        await view.WaitLoadedAsync();
+        var exported = await view.ExportAsync();
+        Assert.True(view.Errors.Count == 0, string.Join("\n", view.Errors));
+        var p = ReadFixture("chrome/trace-samples.json");
+        var mine = Enumerable.Range(0, p.SampleCount).GroupBy(i => SpeedscopeWriter.ThreadLabel(p.Threads[p.SampleThread(i).Index]))
+            .ToDictionary(g => g.Key, g => g.Where(i => p.SampleValue(i, 0) > 0)
+                .GroupBy(i => p.Functions[p.Locations[p.StackLocation(p.SampleStack(i)).Index].Lines[0].Function.Index].Name)
+                .ToDictionary(f => f.Key, f => f.Sum(i => p.SampleValue(i, 0)) / 1000.0));
+        Assert.Equal(mine.Keys.Order(), exported.Select(e => e.Name).Order());
+        foreach (var e in exported)
+        {
+            Assert.Equal("microseconds", e.Unit);
+            Assert.Equal(mine[e.Name].Values.Sum(), e.Total, 6);
+            // Self time per frame from speedscope's open/close events.
+            var self = new Dictionary<string, double>();
+            var open = new Stack<string>();
+            double last = 0;
+            foreach (var (type, frame, at) in e.Events)
+            {
+                if (open.Count > 0) self[open.Peek()] = self.GetValueOrDefault(open.Peek()) + at - last;
+                last = at;
+                if (type == 'O') open.Push(frame); else open.Pop();
+            }
+            Assert.Equal(mine[e.Name].OrderBy(kv => kv.Key), self.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key));
+        }
+    }
+
+    [Fact]
     public async Task ChromeTraceOutputImportsWithTheSameTotal()
     {
         var p = ReadFixture("chrome/node-workload.cpuprofile");

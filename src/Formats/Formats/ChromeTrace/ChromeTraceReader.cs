@@ -58,23 +58,39 @@ public sealed class ChromeTraceReader : IProfileReader
     }
 
     /// <summary>
-    /// One open or close of a frame on a thread, in nanoseconds (32 bytes). Sorted by time, then rank
-    /// (closes of X events, B/E events, opens of X events), then the two tie-breakers.
+    /// One open or close of a frame on a thread, in nanoseconds (32 bytes), made only while the thread is
+    /// built. Sorted by time, then rank (closes of X events, B/E events, opens of X events), then the two
+    /// tie-breakers (file order within the thread).
     /// </summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private readonly record struct Rec(long Time, long Tie, int Tie2, int Frame, byte Rank, bool Open);
 
-    /// <summary>A complete (X) event, kept as one 24-byte record until its thread is built.</summary>
+    /// <summary>A <c>B</c> or <c>E</c> event as kept until its thread is built (16 bytes).</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct Span(long Start, long Duration, int Frame, int Seq);
+    private readonly record struct DurationEvent(long Time, int Frame, bool Open);
+
+    /// <summary>A complete (<c>X</c>) event as kept until its thread is built (20 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct Span(long Start, long Duration, int Frame);
+
+    /// <summary>A sample (<c>P</c> event or an entry of the object form's <c>samples</c>) with its stack node (20 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct SampleEvent(long Time, long Weight, int Node);
+
+    /// <summary>
+    /// A node of the stack frame tree: an entry of <c>stackFrames</c> (by id) or a prefix of an event's
+    /// <c>stack</c> array. <see cref="Frame"/> is -1 for an id that is referenced but never defined.
+    /// </summary>
+    private record struct StackNode(int Frame, int Parent);
 
     private sealed class ThreadState(long pid, long tid)
     {
         public long Pid { get; } = pid;
         public long Tid { get; } = tid;
-        public List<Rec>? Recs { get; set; } = [];
-        public List<Span>? Spans { get; set; } = [];
-        public bool IsEmpty => Recs!.Count == 0 && Spans!.Count == 0;
+        public ChunkedList<DurationEvent>? Durations { get; set; } = new();
+        public ChunkedList<Span>? Spans { get; set; } = new();
+        public ChunkedList<SampleEvent>? Samples { get; set; } = new();
+        public bool HasDurations => Durations!.Count > 0 || Spans!.Count > 0;
     }
 
     /// <summary>Everything collected from the events.</summary>
@@ -88,9 +104,17 @@ public sealed class ChromeTraceReader : IProfileReader
         private readonly List<string> _frames = [];
         private readonly Dictionary<(long, string), (CpuProfileData Data, long Tid)> _cpuProfiles = [];
         private readonly List<(long, string)> _cpuOrder = [];
-        private int _seq;
+        private readonly Dictionary<long, int> _nodeByNumber = [];
+        private readonly Dictionary<string, int> _nodeByString = new(StringComparer.Ordinal);
+        private readonly Dictionary<(int Parent, int Frame), int> _nodeByChild = [];
+        private readonly List<StackNode> _nodes = [];
         public int DurationEvents;
         public int SampleEvents;
+        public int IgnoredSampleEvents;
+        public int DurationsWithStacks;
+
+        /// <summary>The pid of a <c>samples</c> entry without one (the spec gives them only cpu and tid).</summary>
+        public const long NoPid = long.MinValue;
 
         public int Frame(ReadOnlySpan<char> name)
         {
@@ -110,32 +134,76 @@ public sealed class ChromeTraceReader : IProfileReader
             return t!;
         }
 
-        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs!.Add(new Rec(ns, _seq++, 0, frame, 1, true)); }
-        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Recs!.Add(new Rec(ns, _seq++, 0, frame, 1, false)); }
+        /// <summary>The node of a <c>stackFrames</c> id (a number, or a string that is not one).</summary>
+        public int NodeOf(long id)
+        {
+            ref int n = ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeByNumber, id, out bool exists);
+            if (!exists) { n = _nodes.Count; _nodes.Add(new StackNode(-1, -1)); }
+            return n;
+        }
+
+        /// <inheritdoc cref="NodeOf(long)"/>
+        public int NodeOf(string id)
+        {
+            if (long.TryParse(id, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long n)) return NodeOf(n);
+            ref int i = ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeByString, id, out bool exists);
+            if (!exists) { i = _nodes.Count; _nodes.Add(new StackNode(-1, -1)); }
+            return i;
+        }
+
+        /// <summary>Defines a <c>stackFrames</c> entry.</summary>
+        public void DefineNode(int node, int frame, int parent) => _nodes[node] = new StackNode(frame, parent);
+
+        /// <summary>The node for <paramref name="frame"/> called from <paramref name="parent"/> (-1: the root): a level of a <c>stack</c> array.</summary>
+        public int ChildNode(int parent, int frame)
+        {
+            ref int n = ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeByChild, (parent, frame), out bool exists);
+            if (!exists) { n = _nodes.Count; _nodes.Add(new StackNode(frame, parent)); }
+            return n;
+        }
+
+        public void Begin(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Durations!.Add(new DurationEvent(ns, frame, true)); }
+        public void End(long pid, long tid, long ns, int frame) { DurationEvents++; Thread(pid, tid).Durations!.Add(new DurationEvent(ns, frame, false)); }
 
         public void Complete(long pid, long tid, long ns, long durNs, int frame)
         {
             DurationEvents++;
             if (durNs <= 0) { Thread(pid, tid); return; }
-            Thread(pid, tid).Spans!.Add(new Span(ns, durNs, frame, _seq++));
+            Thread(pid, tid).Spans!.Add(new Span(ns, durNs, frame));
         }
 
-        /// <summary>A thread's opens and closes, sorted; its event lists are released.</summary>
-        private static Rec[] Timeline(ThreadState t)
+        public void Sample(long pid, long tid, long ns, int node, long weight)
         {
-            var recs = new Rec[t.Recs!.Count + 2 * t.Spans!.Count];
-            t.Recs.CopyTo(recs);
-            t.Recs = null;
-            int n = recs.Length - 2 * t.Spans.Count;
-            foreach (var x in t.Spans)
+            SampleEvents++;
+            Thread(pid, tid).Samples!.Add(new SampleEvent(ns, weight, node));
+        }
+
+        /// <summary>Number of open/close records of a thread.</summary>
+        private static int RecordCount(ThreadState t) => t.Durations!.Count + 2 * t.Spans!.Count;
+
+        /// <summary>A thread's opens and closes, sorted into <paramref name="buffer"/> (shared by all threads); its event lists are released.</summary>
+        private static Span<Rec> Timeline(ThreadState t, Rec[] buffer)
+        {
+            var durations = t.Durations!;
+            var spans = t.Spans!;
+            var recs = buffer.AsSpan(0, RecordCount(t));
+            for (int i = 0; i < durations.Count; i++)
+            {
+                ref readonly var d = ref durations[i];
+                recs[i] = new Rec(d.Time, i, 0, d.Frame, 1, d.Open);
+            }
+            t.Durations = null;
+            int n = durations.Count;
+            for (int i = 0; i < spans.Count; i++)
             {
                 // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
                 // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
-                recs[n++] = new Rec(x.Start, -x.Duration, -x.Seq, x.Frame, 2, true);
-                recs[n++] = new Rec(x.Start + x.Duration, -x.Start, x.Seq, x.Frame, 0, false);
+                ref readonly var x = ref spans[i];
+                recs[n++] = new Rec(x.Start, -x.Duration, -i, x.Frame, 2, true);
+                recs[n++] = new Rec(x.Start + x.Duration, -x.Start, i, x.Frame, 0, false);
             }
             t.Spans = null;
-            recs.AsSpan().Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+            recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
             return recs;
         }
 
@@ -155,12 +223,12 @@ public sealed class ChromeTraceReader : IProfileReader
 
         public Profile Build(ReadOptions options)
         {
-            bool cpu = _cpuProfiles.Values.Any(p => p.Data.SampleCount > 0);
-            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = options.SourceName is { } n ? Path.GetFileName(n) : "" };
-            if (cpu)
+            string name = options.SourceName is { } n ? Path.GetFileName(n) : "";
+            if (_cpuProfiles.Values.Any(p => p.Data.SampleCount > 0))
             {
-                if (DurationEvents > 0)
-                    options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds V8 CPU profile samples; read those and ignored {DurationEvents} duration events"));
+                var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name };
+                if (DurationEvents + SampleEvents > 0)
+                    options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds V8 CPU profile samples; read those and ignored {DurationEvents} duration events{(SampleEvents > 0 ? $" and {SampleEvents} sample events" : "")}"));
                 foreach (var key in _cpuOrder)
                 {
                     var (data, tid) = _cpuProfiles[key];
@@ -170,15 +238,67 @@ public sealed class ChromeTraceReader : IProfileReader
                 }
                 return b.Build();
             }
+            var profile = SampleEvents > 0 ? BuildSamples(name, options) : BuildTimelines(name, options);
+            if (IgnoredSampleEvents > 0)
+                options.Diagnostics?.Invoke(new Diagnostic($"chrome: ignored {IgnoredSampleEvents} sample events without a stack (no sf or stack)"));
+            return profile;
+        }
+
+        /// <summary>
+        /// Sample events (<c>P</c> with <c>sf</c>/<c>stack</c>, the object form's <c>samples</c>): per thread in
+        /// time order, <c>wall</c> is the time to the thread's next sample (0 for its last, as speedscope
+        /// weighs them) and <c>samples</c> the sample's <c>weight</c> (default 1).
+        /// </summary>
+        private Profile BuildSamples(string name, ReadOptions options)
+        {
+            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds"), new SampleType("samples", "count")]) { Name = name, DefaultSampleType = "wall" };
+            if (DurationEvents > 0)
+                options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace holds sample events; read those and ignored {DurationEvents} duration events"));
+            b.EnsureSampleCapacity(SampleEvents, timestamps: true);
+            var stacks = new StackResolver(this, b);
+            var values = new long[2];
+            foreach (var t in _threadOrder)
+            {
+                var list = t.Samples!;
+                if (list.Count == 0) continue;
+                var thread = b.AddThread(Info(t.Pid == NoPid ? PidOf(t.Tid) : t.Pid, t.Tid));
+                var order = new SampleEvent[list.Count];
+                for (int i = 0; i < order.Length; i++) order[i] = list[i];
+                t.Samples = null;
+                // Stable by file order at equal times (Array.Sort is not stable, so sort indices).
+                var keys = new (long, int)[order.Length];
+                for (int i = 0; i < keys.Length; i++) keys[i] = (order[i].Time, i);
+                Array.Sort(keys, order);
+                for (int i = 0; i < order.Length; i++)
+                {
+                    values[0] = i + 1 < order.Length ? order[i + 1].Time - order[i].Time : 0;
+                    values[1] = order[i].Weight;
+                    b.AddSample(stacks.Stack(order[i].Node), values, order[i].Time, thread);
+                }
+            }
+            stacks.Report(options);
+            return b.Build();
+        }
+
+        private Profile BuildTimelines(string name, ReadOptions options)
+        {
+            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name };
+            // Each open or close ends at most one sample: the per-sample arrays are sized once. One record
+            // buffer, as large as the busiest thread needs, serves every thread in turn.
+            long records = 0;
+            int largest = 0;
+            foreach (var t in _threadOrder) { records += RecordCount(t); largest = Math.Max(largest, RecordCount(t)); }
+            b.EnsureSampleCapacity((int)Math.Min(records, int.MaxValue), timestamps: true);
+            var buffer = new Rec[largest];
             var locations = new LocationId[_frames.Count];
             for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
             int mismatches = 0;
             foreach (var t in _threadOrder)
             {
-                if (t.IsEmpty) continue;
+                if (!t.HasDurations) continue;
                 var thread = b.AddThread(Info(t.Pid, t.Tid));
                 // One thread at a time: its records are expanded, sorted, turned into samples and dropped.
-                var recs = Timeline(t);
+                var recs = Timeline(t, buffer);
                 var timeline = new TimelineStacks(b, thread, timestamps: true);
                 foreach (var r in recs)
                 {
@@ -187,16 +307,76 @@ public sealed class ChromeTraceReader : IProfileReader
                 }
                 timeline.Finish(recs[^1].Time);
                 mismatches += timeline.Mismatches;
+                // This thread's event lists were just dropped. For a big thread (tens of MB of 64K-record
+                // chunks) collect them now, before the next thread touches new sample and stack memory:
+                // otherwise they stay resident until the GC gets round to the large object heap, which on a
+                // 500 MB trace added about 70 MB to the peak RSS. Blocking, not compacting: a few ms.
+                if (recs.Length >= 1 << 20) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
             }
             if (mismatches > 0)
                 options.Diagnostics?.Invoke(new Diagnostic($"chrome: {mismatches} end events did not match the innermost open event"));
-            if (SampleEvents > 0)
-                options.Diagnostics?.Invoke(new Diagnostic($"chrome: ignored {SampleEvents} sample events (ph P with sf); only duration events and V8 CPU profiles are read"));
+            if (DurationsWithStacks > 0)
+                options.Diagnostics?.Invoke(new Diagnostic($"chrome: {DurationsWithStacks} duration events carry sf/stack; their stacks are the nesting of B/E/X events, the sf/stack stack traces are not read"));
             return b.Build();
+        }
+
+        /// <summary>The pid of the one process that has a thread <paramref name="tid"/> in the events or metadata, else 0.</summary>
+        private long PidOf(long tid)
+        {
+            var pids = _threadOrder.Where(t => t.Tid == tid && t.Pid != NoPid).Select(t => t.Pid).Concat(_threadNames.Keys.Where(k => k.Item2 == tid).Select(k => k.Item1)).Distinct().Take(2).ToList();
+            return pids.Count == 1 ? pids[0] : 0;
         }
 
         private ThreadInfo Info(long pid, long tid) =>
             new(tid, _threadNames.TryGetValue((pid, tid), out var tn) ? tn : "", pid, _processNames.TryGetValue(pid, out var pn) ? pn : "");
+
+        /// <summary>Turns stack nodes into the builder's stacks, once per node.</summary>
+        private sealed class StackResolver(TraceState state, ProfileBuilder b)
+        {
+            private readonly StackId[] _stack = new StackId[state._nodes.Count];
+            private readonly byte[] _done = new byte[state._nodes.Count]; // 0 new, 1 in progress, 2 resolved
+            private readonly LocationId?[] _locations = new LocationId?[state._frames.Count];
+            private readonly List<int> _path = [];
+            private int _undefined, _cycles;
+
+            /// <summary>The stack of a node (<see cref="StackId.Empty"/> for -1).</summary>
+            public StackId Stack(int node)
+            {
+                if (node < 0) return StackId.Empty;
+                if (_done[node] == 2) return _stack[node];
+                // Walk up to a resolved node (iteratively: chains can be thousands deep), then resolve downwards.
+                _path.Clear();
+                for (int n = node; n >= 0 && _done[n] != 2; n = state._nodes[n].Parent)
+                {
+                    if (_done[n] == 1)
+                    {
+                        // A parent cycle (malformed stackFrames): the node that leads back into the path becomes a root.
+                        _cycles++;
+                        state._nodes[_path[^1]] = state._nodes[_path[^1]] with { Parent = -1 };
+                        break;
+                    }
+                    _done[n] = 1;
+                    _path.Add(n);
+                }
+                for (int i = _path.Count - 1; i >= 0; i--)
+                {
+                    int n = _path[i];
+                    var sn = state._nodes[n];
+                    LocationId leaf;
+                    if (sn.Frame < 0) { _undefined++; leaf = b.AddFrame("(unknown stack frame)"); }
+                    else leaf = _locations[sn.Frame] ??= b.AddFrame(state._frames[sn.Frame]);
+                    _stack[n] = b.Push(sn.Parent < 0 ? StackId.Empty : _stack[sn.Parent], leaf);
+                    _done[n] = 2;
+                }
+                return _stack[node];
+            }
+
+            public void Report(ReadOptions options)
+            {
+                if (_undefined > 0) options.Diagnostics?.Invoke(new Diagnostic($"chrome: {_undefined} stack frame ids are not in stackFrames; named (unknown stack frame)"));
+                if (_cycles > 0) options.Diagnostics?.Invoke(new Diagnostic($"chrome: {_cycles} stackFrames parent chains loop; cut where they repeat"));
+            }
+        }
     }
 
     /// <summary>
@@ -214,6 +394,8 @@ public sealed class ChromeTraceReader : IProfileReader
         private bool _arrayForm, _objectForm;
         private string _property = "";
         private string _eventsProperty = "";
+        private bool _inStackFrames;
+        private string _frameKey = "";
         private char[] _chars = new char[256];
 
         public bool Truncated { get; private set; }
@@ -292,12 +474,29 @@ public sealed class ChromeTraceReader : IProfileReader
                             int start = (int)reader.TokenStartIndex;
                             if (!reader.TrySkip()) { Commit(consumed, saved); return false; }
                             var ev = _buf.AsSpan(_pos + start, (int)(reader.BytesConsumed - start));
-                            if (_eventsProperty == "samples") state.SampleEvents++;
+                            if (_eventsProperty == "samples") OnSample(ev);
                             else OnEvent(ev);
                             break;
                         }
+                        case JsonTokenType.StartObject when _objectForm && depth == 1 && _property == "stackFrames":
+                            // Read entry by entry like events: the map can be as large as the events.
+                            _inStackFrames = true;
+                            break;
+                        case JsonTokenType.PropertyName when _inStackFrames && depth == 2:
+                            _frameKey = reader.GetString() ?? "";
+                            break;
+                        case JsonTokenType.StartObject when _inStackFrames && depth == 2:
+                        {
+                            int start = (int)reader.TokenStartIndex;
+                            if (!reader.TrySkip()) { Commit(consumed, saved); return false; }
+                            OnStackFrame(_frameKey, _buf.AsSpan(_pos + start, (int)(reader.BytesConsumed - start)));
+                            break;
+                        }
+                        case JsonTokenType.EndObject when _inStackFrames && depth == 1:
+                            _inStackFrames = false;
+                            break;
                         case JsonTokenType.StartObject or JsonTokenType.StartArray when _objectForm && depth == 1:
-                            // stackFrames, metadata, otherData, …: skipped (event names carry the frame names).
+                            // metadata, otherData, …: skipped.
                             if (!reader.TrySkip()) { Commit(consumed, saved); return false; }
                             break;
                         case JsonTokenType.EndArray when depth == 0:
@@ -379,6 +578,8 @@ public sealed class ChromeTraceReader : IProfileReader
             int argsStart = -1, argsEnd = -1;
             string id = "";
             bool isProfile = false, isChunk = false;
+            int node = -1;
+            long weight = 1;
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
                 var key = r.ValueSpan;
@@ -401,6 +602,9 @@ public sealed class ChromeTraceReader : IProfileReader
                 else if (key.SequenceEqual("pid"u8)) pid = Id(ref r);
                 else if (key.SequenceEqual("tid"u8)) tid = Id(ref r);
                 else if (key.SequenceEqual("id"u8)) id = r.TokenType == JsonTokenType.String ? r.GetString()! : r.TokenType == JsonTokenType.Number ? System.Text.Encoding.UTF8.GetString(r.ValueSpan) : "";
+                else if (key.SequenceEqual("sf"u8)) node = NodeRef(ref r);
+                else if (key.SequenceEqual("stack"u8)) node = StackArray(ref r);
+                else if (key.SequenceEqual("weight"u8)) weight = Weight(ref r);
                 else if (key.SequenceEqual("args"u8))
                 {
                     argsStart = (int)r.TokenStartIndex;
@@ -416,12 +620,14 @@ public sealed class ChromeTraceReader : IProfileReader
                 {
                     if (double.IsNaN(ts)) return;
                     int frame = nameLen > 0 ? state.Frame(_chars.AsSpan(0, nameLen)) : -1;
+                    if (node >= 0) state.DurationsWithStacks++;
                     if (ph == 'B') state.Begin(pid, tid, Ns(ts), frame >= 0 ? frame : state.Frame("(unnamed)"));
                     else state.End(pid, tid, Ns(ts), frame);
                     break;
                 }
                 case (byte)'X':
                     if (double.IsNaN(ts)) return;
+                    if (node >= 0) state.DurationsWithStacks++;
                     state.Complete(pid, tid, Ns(ts), double.IsNaN(dur) ? 0 : Ns(dur), state.Frame(nameLen > 0 ? _chars.AsSpan(0, nameLen) : "(unnamed)"));
                     break;
                 case (byte)'M':
@@ -437,9 +643,79 @@ public sealed class ChromeTraceReader : IProfileReader
                     break;
                 case (byte)'P':
                     if ((isProfile || isChunk) && argsStart >= 0) CpuEvent(json[argsStart..argsEnd], pid, tid, id);
-                    else if (ph == 'P') state.SampleEvents++;
+                    else if (node >= 0 && !double.IsNaN(ts)) state.Sample(pid, tid, Ns(ts), node, weight);
+                    else state.IgnoredSampleEvents++;
                     break;
             }
+        }
+
+        /// <summary>An entry of the object form's <c>samples</c>: <c>{cpu, tid, ts, name, sf, weight}</c> (and <c>pid</c>, <c>stack</c>).</summary>
+        private void OnSample(ReadOnlySpan<byte> json)
+        {
+            var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 512 });
+            r.Read();
+            long pid = TraceState.NoPid, tid = 0, weight = 1;
+            double ts = double.NaN;
+            int node = -1;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = r.ValueSpan;
+                r.Read();
+                if (key.SequenceEqual("ts"u8)) ts = Number(ref r);
+                else if (key.SequenceEqual("pid"u8)) pid = Id(ref r);
+                else if (key.SequenceEqual("tid"u8)) tid = Id(ref r);
+                else if (key.SequenceEqual("sf"u8)) node = NodeRef(ref r);
+                else if (key.SequenceEqual("stack"u8)) node = StackArray(ref r);
+                else if (key.SequenceEqual("weight"u8)) weight = Weight(ref r);
+                else r.Skip();
+            }
+            if (double.IsNaN(ts)) { state.IgnoredSampleEvents++; return; }
+            state.Sample(pid, tid, Ns(ts), node, weight);
+        }
+
+        /// <summary>A <c>stackFrames</c> entry: <c>{"name": …, "category": …, "parent": id}</c>.</summary>
+        private void OnStackFrame(string id, ReadOnlySpan<byte> json)
+        {
+            var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 512 });
+            r.Read();
+            int frame = -1, parent = -1;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = r.ValueSpan;
+                r.Read();
+                if (key.SequenceEqual("name"u8) && r.TokenType == JsonTokenType.String) frame = state.Frame(r.GetString()!);
+                else if (key.SequenceEqual("parent"u8)) parent = NodeRef(ref r);
+                else r.Skip();
+            }
+            state.DefineNode(state.NodeOf(id), frame >= 0 ? frame : state.Frame("(unnamed)"), parent);
+        }
+
+        /// <summary>The stack node an <c>sf</c> value names (a number or a string id), or -1.</summary>
+        private int NodeRef(ref Utf8JsonReader r)
+        {
+            if (r.TokenType == JsonTokenType.Number) return r.TryGetInt64(out long n) ? state.NodeOf(n) : state.NodeOf(System.Text.Encoding.UTF8.GetString(r.ValueSpan));
+            if (r.TokenType == JsonTokenType.String) return state.NodeOf(r.GetString()!);
+            r.Skip();
+            return -1;
+        }
+
+        /// <summary>The stack node of a <c>stack</c> array (frame names or addresses, outermost first), or -1.</summary>
+        private int StackArray(ref Utf8JsonReader r)
+        {
+            if (r.TokenType != JsonTokenType.StartArray) { r.Skip(); return -1; }
+            int node = -1;
+            while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            {
+                if (r.TokenType == JsonTokenType.String) node = state.ChildNode(node, state.Frame(r.GetString()!));
+                else r.Skip();
+            }
+            return node;
+        }
+
+        private static long Weight(ref Utf8JsonReader r)
+        {
+            double w = Number(ref r);
+            return double.IsNaN(w) || w < 0 ? 1 : (long)Math.Round(w);
         }
 
         private void CpuEvent(ReadOnlySpan<byte> args, long pid, long tid, string id)

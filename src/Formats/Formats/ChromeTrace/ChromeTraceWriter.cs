@@ -100,6 +100,7 @@ public sealed class ChromeTraceWriter : IProfileWriter
                 if (open.Count > 0 && lastEnd == start)
                     while (common < open.Count && common < path.Count && open[common].Node == path[common]) common++;
                 CloseTo(w, trie, open, common, lastEnd, pid, tid);
+                SpeedscopeWriter.FlushSome(w);
                 for (int d = common; d < path.Count; d++) open.Add((path[d], start));
                 lastEnd = end;
             }

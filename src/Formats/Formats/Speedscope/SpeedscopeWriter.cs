@@ -95,6 +95,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
             if (f.Line > 0) w.WriteNumber("line", f.Line);
             if (f.Column > 0) w.WriteNumber("col", f.Column);
             w.WriteEndObject();
+            FlushSome(w);
         }
         w.WriteEndArray();
         w.WriteEndObject();
@@ -126,6 +127,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
                     w.WriteStartArray();
                     foreach (int f in stackBuf) w.WriteNumberValue(f);
                     w.WriteEndArray();
+                    FlushSome(w);
                 }
                 w.WriteEndArray();
                 w.WriteStartArray("weights");
@@ -134,6 +136,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
                     long v = profile.SampleValue(s, t);
                     if (v == 0 && types > 1) continue;
                     if (exact) w.WriteNumberValue(v); else w.WriteNumberValue(v * scale);
+                    FlushSome(w);
                 }
                 w.WriteEndArray();
                 w.WriteEndObject();
@@ -142,6 +145,16 @@ public sealed class SpeedscopeWriter : IProfileWriter
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
+    }
+
+    /// <summary>
+    /// Hands what is written so far to the output stream once it is 64 KiB: a <see cref="Utf8JsonWriter"/>
+    /// on a stream keeps everything in memory until it is flushed, which for a big profile is the whole
+    /// output (hundreds of megabytes, doubled while its buffer grows).
+    /// </summary>
+    internal static void FlushSome(Utf8JsonWriter w)
+    {
+        if (w.BytesPending >= 1 << 16) w.Flush();
     }
 
     /// <summary>
