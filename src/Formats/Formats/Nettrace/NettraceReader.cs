@@ -250,8 +250,12 @@ public sealed class NettraceReader : IProfileReader
 
             var resolver = new AddressResolver(_methods, _methodNames, _modules);
             var locationOfAddress = new Dictionary<ulong, LocationId>();
-            var cpu = b.AddFrame(CpuTimeFrame);
-            var unmanaged = b.AddFrame(UnmanagedTimeFrame);
+            LocationId cpu = default, unmanaged = default;
+            if (!opts.CpuOnly)
+            {
+                cpu = b.AddFrame(CpuTimeFrame);
+                unmanaged = b.AddFrame(UnmanagedTimeFrame);
+            }
 
             // Per thread: the grouping frames, then each address-trie node mapped to a model stack on demand.
             var threadRoots = new StackId[_threads.Count];
@@ -303,8 +307,10 @@ public sealed class NettraceReader : IProfileReader
                     }
                 }
                 if (!opts.CpuOnly) stack = b.Push(stack, s.OnCpu ? cpu : unmanaged);
-                value[0] = (long)Math.Round(s.DurationMSec * 1_000_000);
-                b.AddSample(stack, value, startNanos + (long)Math.Round(s.StartMSec * 1_000_000), threadIds[s.Thread]);
+                // Whole nanoseconds from rounded ends, so that a thread's consecutive spans meet exactly.
+                long from = (long)Math.Round(s.StartMSec * 1_000_000), to = (long)Math.Round(s.EndMSec * 1_000_000);
+                value[0] = to - from;
+                b.AddSample(stack, value, startNanos + from, threadIds[s.Thread]);
             }
             return b.Build();
         }
@@ -335,7 +341,7 @@ public sealed class NettraceReader : IProfileReader
     }
 
     /// <summary>One thread-time sample: a span of a thread's time with the stack seen at its start.</summary>
-    private readonly record struct TimedSample(int Thread, int Node, double StartMSec, double DurationMSec, bool OnCpu);
+    private readonly record struct TimedSample(int Thread, int Node, double StartMSec, double EndMSec, bool OnCpu);
 
     /// <summary>
     /// A thread's state in dotnet-trace's thread-time computation: when it was last seen on CPU (with which stack)
@@ -374,12 +380,12 @@ public sealed class NettraceReader : IProfileReader
 
         private void EmitCpu(double now, int thread, List<TimedSample> output)
         {
-            if (_cpuSince > 0) output.Add(new TimedSample(thread, _cpuNode, _cpuSince, now - _cpuSince, true));
+            if (_cpuSince > 0) output.Add(new TimedSample(thread, _cpuNode, _cpuSince, now, true));
         }
 
         private void EmitBlocked(double now, int thread, List<TimedSample> output)
         {
-            if (_blockedSince > 0) output.Add(new TimedSample(thread, _blockedNode, _blockedSince, now - _blockedSince, false));
+            if (_blockedSince > 0) output.Add(new TimedSample(thread, _blockedNode, _blockedSince, now, false));
         }
     }
 
