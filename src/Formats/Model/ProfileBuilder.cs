@@ -208,6 +208,20 @@ public sealed class ProfileBuilder
         _stackParent.EnsureCapacity(nodes);
     }
 
+    /// <summary>
+    /// Reserves room for <paramref name="samples"/> timestamped, thread-attributed samples, so that a reader
+    /// that knows its sample count (nettrace: after its streaming pass) skips regrowth, which would briefly
+    /// hold each per-sample table twice.
+    /// </summary>
+    /// <param name="samples">Expected number of samples.</param>
+    internal void EnsureSampleCapacity(int samples)
+    {
+        _sampleStacks.EnsureCapacity(samples);
+        _values.EnsureCapacity(samples * _sampleTypes.Length);
+        _timestamps.EnsureCapacity(samples);
+        _sampleThreads.EnsureCapacity(samples);
+    }
+
     /// <summary>Interns a stack given leaf first, as pprof lists a sample's locations.</summary>
     /// <param name="leafFirst">Locations, leaf (callee) first.</param>
     public StackId StackFromLeafFirst(ReadOnlySpan<LocationId> leafFirst)
