@@ -117,6 +117,8 @@ public sealed class SpeedscopeWriter : IProfileWriter
                     w.WriteStartArray();
                     foreach (int f in stackBuf) w.WriteNumberValue(f);
                     w.WriteEndArray();
+                    // Utf8JsonWriter keeps everything until flushed: without this a 200 MB file is held whole (twice, while its buffer grows).
+                    if (w.BytesPending > 1 << 20) w.Flush();
                 }
                 w.WriteEndArray();
                 w.WriteStartArray("weights");
@@ -125,6 +127,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
                     long v = profile.SampleValue(s, t);
                     if (v == 0 && types > 1) continue;
                     if (exact) w.WriteNumberValue(v); else w.WriteNumberValue(v * scale);
+                    if (w.BytesPending > 1 << 20) w.Flush();
                 }
                 w.WriteEndArray();
                 w.WriteEndObject();
@@ -183,8 +186,8 @@ public sealed class SpeedscopeWriter : IProfileWriter
         {
             for (int k = 0; k + 1 < samples.Count; k++)
             {
-                double end = profile.SampleTimestamp(samples[k]) + profile.SampleValue(samples[k], type) * nsPerStored;
-                double gap = profile.SampleTimestamp(samples[k + 1]) - end;
+                // Differences first: absolute Unix-epoch nanoseconds (~1.8e18) lose 256 ns as doubles.
+                double gap = profile.SampleTimestamp(samples[k + 1]) - profile.SampleTimestamp(samples[k]) - profile.SampleValue(samples[k], type) * nsPerStored;
                 if (Math.Abs(gap) > 0.5) { gaps += Math.Abs(gap); count++; }
             }
         }
