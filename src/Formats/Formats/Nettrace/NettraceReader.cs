@@ -54,7 +54,8 @@ public sealed class NettraceReader : IProfileReader
     /// <inheritdoc/>
     public Profile Read(Stream input, ReadOptions options)
     {
-        var counted = new CountingStream(input);
+        // Counts the bytes TraceEvent pulls, to say where a bad trace went wrong.
+        var counted = new PrefixedStream([], input);
         var state = new TraceState(options.Nettrace);
         EventPipeEventSource source;
         try
@@ -74,15 +75,20 @@ public sealed class NettraceReader : IProfileReader
             }
             catch (Exception e) when (e is not OutOfMemoryException and not ProfileFormatException)
             {
-                string what = counted.ReachedEnd ? "the trace ends early (truncated file?)" : "malformed trace data";
+                string what = AtEnd(input) ? "the trace ends early (truncated file?)" : "malformed trace data";
                 throw new ProfileFormatException(NettraceFormat.Name, $"{what} near byte {counted.Position}: {OneLine(e)}", inner: e);
             }
             state.SessionStart = source.SessionStartTime;
             state.SessionDuration = source.SessionDuration;
             state.PointerSize = source.PointerSize;
         }
-        var profile = state.Build(options);
-        return profile;
+        return state.Build(options);
+    }
+
+    private static bool AtEnd(Stream input)
+    {
+        try { return input.ReadByte() < 0; }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException) { return false; }
     }
 
     private static string OneLine(Exception e)
@@ -497,30 +503,6 @@ public sealed class NettraceReader : IProfileReader
                 }
             }
             return UnresolvedFrame;
-        }
-    }
-
-    /// <summary>Counts the bytes TraceEvent pulls, to say where a bad trace went wrong.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public bool ReachedEnd { get; private set; }
-        private long _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            int n = inner.Read(buffer);
-            if (n == 0 && buffer.Length > 0) ReachedEnd = true;
-            _position += n;
-            return n;
         }
     }
 }
