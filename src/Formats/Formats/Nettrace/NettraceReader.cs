@@ -24,6 +24,10 @@ namespace FlameKit.Formats.Nettrace;
 /// until then); an address no method covers is <c>?!?</c>. Above each thread's frames sit dotnet-trace's
 /// grouping frames: <c>Process64 NAME (PID) Args: …</c>, <c>(Non-Activities)</c>, <c>Threads</c>,
 /// <c>Thread (TID)</c> with the thread's role (<c>(.NET ThreadPool)</c>, …) when the runtime's events reveal it.</para>
+/// <para>Sample timestamps are nanoseconds since the session start (<see cref="Profile.TimeNanos"/> is that
+/// start on the Unix clock), not Unix-epoch nanoseconds: writers and viewers handle times as doubles, and at
+/// 1.8e18 ns a double resolves only 256 ns, which mis-nests the events of a Chrome trace. dotnet-trace's own
+/// Chromium output counts from the session start too.</para>
 /// <para>Every event is counted per provider and event name; the counts are profile comments, which
 /// <c>flamekit info</c> prints. See <c>docs/formats/nettrace.md</c>.</para>
 /// </remarks>
@@ -323,7 +327,7 @@ public sealed class NettraceReader : IProfileReader
                 }
                 if (!opts.CpuOnly) stack = b.Push(stack, s.OnCpu ? cpu : unmanaged);
                 value[0] = s.EndNanos - from;
-                b.AddSample(stack, value, startNanos + from, threadIds[s.Thread]);
+                b.AddSample(stack, value, from, threadIds[s.Thread]);
             }
             return b.Build();
         }
