@@ -18,7 +18,8 @@ namespace FlameKit.Formats.Nettrace;
 /// every stack-bearing sample (the sample profiler's thread samples, and GC allocation ticks) on a thread
 /// stands for the time until the thread's next one. A thread sample taken in managed code is CPU time, one
 /// taken in native code or while blocked is <c>UNMANAGED_CODE_TIME</c>; each sample gets that pseudo-frame
-/// as its leaf. A thread's last sample has no end, so it is not counted, as in dotnet-trace, so totals agree.</para>
+/// as its leaf. A thread's last sample has no end, so it is not counted, as in dotnet-trace, so totals agree.
+/// Consecutive spans of a thread with the same stack become one sample.</para>
 /// <para>Frames are <c>Module!Namespace.Type.Method(args)</c>, resolved from the runtime's MethodLoad and
 /// rundown events (method addresses arrive at the end of a trace, so samples keep raw address stacks
 /// until then); an address no method covers is <c>?!?</c>. Above each thread's frames sit dotnet-trace's
@@ -290,6 +291,7 @@ public sealed class NettraceReader : IProfileReader
             var stackOf = new Dictionary<long, StackId>();
             var path = new List<int>();
             Span<long> value = stackalloc long[1];
+            for (int t = 0; t < _threads.Count; t++) _threads[t].Flush(t, _samples);
             int kept = 0;
             foreach (var s in _samples.Items())
                 if (!opts.CpuOnly || s.OnCpu) kept++;
@@ -458,10 +460,31 @@ public sealed class NettraceReader : IProfileReader
             if (_blockedSince > 0) Emit(_blockedSince, now, thread, _blockedNode, false, output);
         }
 
+        // The thread's latest span, held back while the next ones extend it: a thread blocked in one place for
+        // a second is one sample of a second, not a thousand of a millisecond (the same time and timeline in
+        // far less memory; dotnet-trace's speedscope output joins such runs into one event too).
+        private bool _hasPending, _pendingOnCpu;
+        private int _pendingNode;
+        private long _pendingEnd;
+
         private void Emit(double since, double now, int thread, int node, bool onCpu, ChunkedList<TimedSample> output)
         {
             if (FirstStartNanos < 0) FirstStartNanos = ToNanos(since);
-            output.Add(new TimedSample(thread, node, onCpu, ToNanos(now)));
+            long end = ToNanos(now);
+            if (_hasPending && _pendingNode == node && _pendingOnCpu == onCpu)
+            {
+                _pendingEnd = end;
+                return;
+            }
+            Flush(thread, output);
+            (_hasPending, _pendingNode, _pendingOnCpu, _pendingEnd) = (true, node, onCpu, end);
+        }
+
+        /// <summary>Appends the held-back span, if any.</summary>
+        public void Flush(int thread, ChunkedList<TimedSample> output)
+        {
+            if (_hasPending) output.Add(new TimedSample(thread, _pendingNode, _pendingOnCpu, _pendingEnd));
+            _hasPending = false;
         }
     }
 
