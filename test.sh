@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs FlameKit's tests on a fresh machine: installs what they call (go tool pprof, Debian's chromium,
-# the pinned speedscope app and ajv from npm) when missing, then runs `dotnet test`.
+# the pinned speedscope app and ajv from npm, the pinned dotnet-trace) when missing, then runs `dotnet test`.
 # Extra arguments go to `dotnet test` (.ci/run adds a TRX logger to count the results).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -32,6 +32,15 @@ log "node: $(node --version), npm: $(npm --version 2>/dev/null)"
 log "npm ci in tests/speedscope-app"
 (cd "$ROOT/tests/speedscope-app" && npm ci --no-audit --no-fund) || { log "npm ci in tests/speedscope-app failed"; exit 1; }
 
+# --- dotnet-trace (pinned): the .nettrace conformance tests compare FlameKit with `dotnet-trace convert`
+# and record a fresh trace with `dotnet-trace collect`; they fail without it.
+DOTNET_TRACE_VERSION=10.0.750501
+if [ ! -x "$ROOT/tests/.tools/dotnet-trace" ]; then
+  log "installing dotnet-trace $DOTNET_TRACE_VERSION into tests/.tools"
+  dotnet tool install --tool-path "$ROOT/tests/.tools" dotnet-trace --version "$DOTNET_TRACE_VERSION" >/dev/null \
+    || { log "dotnet tool install dotnet-trace failed"; exit 1; }
+fi
+log "dotnet-trace: $("$ROOT/tests/.tools/dotnet-trace" --version 2>&1 | head -1)"
 
 log "dotnet test FlameKit.sln -c Release $*"
 exec dotnet test FlameKit.sln -c Release "$@"

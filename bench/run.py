@@ -86,6 +86,21 @@ def main():
     if not os.path.exists(data("tiny.folded")):
         with open(data("tiny.folded"), "w") as f:
             f.write("main;run;work 5\nmain;run;io 3\nmain;gc 1\n")
+    # A .NET EventPipe trace of at least 200 MB (issue #5's memory check), recorded once (about 10 minutes):
+    #   dotnet-trace collect -o nettrace-256M.nettrace --providers Microsoft-Windows-DotNETRuntime:0x200001:5,Microsoft-DotNETCore-SampleProfiler \
+    #     -- dotnet tests/NettraceApp/bin/nettrace-app.dll 600 8
+    # (GC events with sampled-allocation stacks plus the sample profiler: stacks on 8 busy threads; the size
+    # depends on the machine's speed, 256 MB on 2 shared vCPUs).
+    dotnet_trace = shutil.which("dotnet-trace") or data("tools/dotnet-trace")
+    if "nettrace" in args.jobs or args.jobs == "all":
+        if not os.path.exists(dotnet_trace):
+            sh(["dotnet", "tool", "install", "--tool-path", data("tools"), "dotnet-trace", "--version", "10.0.750501"])
+        if not os.path.exists(data("nettrace-256M.nettrace")):
+            sh(["dotnet", "build", os.path.join(ROOT, "tests", "NettraceApp", "NettraceApp.csproj"), "-c", "Release",
+                "-o", data("nettrace-app"), "--nologo", "-v", "q"])
+            sh([dotnet_trace, "collect", "-o", data("nettrace-256M.nettrace"), "--providers",
+                "Microsoft-Windows-DotNETRuntime:0x200001:5,Microsoft-DotNETCore-SampleProfiler",
+                "--", "dotnet", data("nettrace-app/nettrace-app.dll"), "600", "8"], stdout=subprocess.DEVNULL)
     agg = data("folded-agg")
     if not os.path.exists(agg):
         sh(["gcc", "-O2", "-o", agg, os.path.join(GEN, "folded-agg.c")])
@@ -109,6 +124,9 @@ def main():
         ("convert-perf-1G", "perf-1G.txt", [fk, "convert", data("perf-1G.txt"), "--to", "folded"], [agg, "-q", "-m", "perf", data("perf-1G.txt")], ("s", 2.5)),
         # Memory target: peak RSS below half the input size (issue 4).
         ("convert-trace-500M-speedscope", "trace-500M.json", [fk, "convert", data("trace-500M.json"), "--to", "speedscope"], None, ("rss", 0.5)),
+        # Reference: dotnet-trace's own conversion (TraceLog .etlx, then speedscope). Target: peak memory below the trace's size.
+        ("convert-nettrace-256M", "nettrace-256M.nettrace", [fk, "convert", data("nettrace-256M.nettrace"), "--to", "speedscope"],
+         [dotnet_trace, "convert", "--format", "Speedscope", "-o", data("nettrace-256M.dotnet-trace"), data("nettrace-256M.nettrace")], ("rss", 1.0)),
         ("convert-pprof-1M-folded", "pprof-1M.pb.gz", [fk, "convert", data("pprof-1M.pb.gz"), "--to", "folded"], ["gzip", "-dc", data("pprof-1M.pb.gz")], ("s", 2.5)),
     ]
     wanted = None if args.jobs == "all" else set(args.jobs.split(","))
@@ -128,7 +146,8 @@ def main():
             if kind == "s":
                 verdict = ("PASS" if ok and secs <= limit else "MISS") + f" (target < {limit} s)"
             elif kind == "rss":
-                verdict = ("PASS" if ok and rss <= limit * size_mb else "MISS") + f" (target peak < {limit:g} x input)"
+                # rss is MiB (ru_maxrss / 1024), the input size decimal MB.
+                verdict = ("PASS" if ok and rss * 1.048576 <= limit * size_mb else "MISS") + f" (target peak < {limit:g} x input)"
             elif fsecs:
                 verdict = ("PASS" if ok and secs <= limit * fsecs else "MISS") + f" (target < {limit}x floor)"
         rows.append((name, size_mb, secs, size_mb / secs if secs else 0, rss, fsecs, frss, secs / fsecs if fsecs else None, ok, verdict))
@@ -139,7 +158,7 @@ def main():
         f = lambda v, fmt: (fmt % v) if v is not None else "-"
         print(f"{name:26} {size_mb:9.1f} {secs:10.3f} {mbs:8.1f} {rss:8.1f} {f(fsecs, '%8.3f'):>8} {f(frss, '%8.1f'):>8} {f(ratio, '%6.2f'):>6}  {verdict if ok else 'FAILED'}")
     print()
-    print("floor: folded-agg (C, one thread) for folded inputs, folded-agg -m perf for perf script; gzip -dc for pprof inputs. Peak = max RSS.")
+    print("floor: folded-agg (C, one thread) for folded inputs, folded-agg -m perf for perf script; gzip -dc for pprof inputs; dotnet-trace convert for the nettrace job. Peak = max RSS.")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ internal static class CliIO
 
     /// <summary>As <see cref="ReadProfile(CliConsole, string?, string?, string?)"/>, optionally listing the file's profiles first.</summary>
     public static (Profile Profile, ProfileFormat Format) ReadProfile(CliConsole console, string? path, string? format, string? profileSelector,
-        Action<IReadOnlyList<ProfileEntry>?>? listProfiles, bool stateAsRoot = false, PerfScriptOptions? perf = null)
+        Action<IReadOnlyList<ProfileEntry>?>? listProfiles, bool stateAsRoot = false, PerfScriptOptions? perf = null,
+        NettraceOptions? nettrace = null)
     {
         string name = NameOf(path);
         Stream input;
@@ -64,6 +65,7 @@ internal static class CliIO
                 ProfileSelector = profileSelector,
                 GoroutineStateAsRootFrame = stateAsRoot,
                 Perf = perf ?? PerfScriptOptions.Default,
+                Nettrace = nettrace ?? NettraceOptions.Default,
             };
             if (listProfiles is not null)
             {

@@ -73,6 +73,25 @@ internal static class CommonOptions
             EventFilter = parse.GetValue(Event),
         };
     }
+
+    /// <summary>The .nettrace options, added to a command as a group.</summary>
+    public sealed class NettraceFlags
+    {
+        public Option<bool> CpuOnly { get; } = new("--nettrace-cpu-only") { Description = ".nettrace: CPU time only (samples in managed code), without the time threads spent blocked or in native code (UNMANAGED_CODE_TIME)" };
+        public Option<bool> ThreadRoot { get; } = new("--nettrace-thread-root") { Description = ".nettrace: start stacks at the Thread (TID) frame, without dotnet-trace's Process64/(Non-Activities)/Threads frames above it" };
+
+        public void AddTo(Command cmd)
+        {
+            cmd.Options.Add(CpuOnly);
+            cmd.Options.Add(ThreadRoot);
+        }
+
+        public Formats.NettraceOptions Get(ParseResult parse) => new()
+        {
+            CpuOnly = parse.GetValue(CpuOnly),
+            ProcessFrames = !parse.GetValue(ThreadRoot),
+        };
+    }
 }
 
 /// <summary>
@@ -87,6 +106,7 @@ internal sealed class InputOptions
     public Option<string?> Profile { get; } = CommonOptions.Profile();
     public Option<bool> StateRoot { get; } = CommonOptions.StateRoot();
     public CommonOptions.PerfFlags Perf { get; } = new();
+    public CommonOptions.NettraceFlags Nettrace { get; } = new();
 
     public void AddTo(Command cmd)
     {
@@ -95,6 +115,7 @@ internal sealed class InputOptions
         cmd.Options.Add(Profile);
         cmd.Options.Add(StateRoot);
         Perf.AddTo(cmd);
+        Nettrace.AddTo(cmd);
     }
 
     /// <summary>Display name of the input ("&lt;stdin&gt;" for stdin).</summary>
@@ -108,5 +129,5 @@ internal sealed class InputOptions
     public (Profile Profile, Formats.ProfileFormat Format) Read(ParseResult parse, CliConsole console,
         Action<IReadOnlyList<Formats.ProfileEntry>?>? listProfiles = null, bool keepTimeline = false) =>
         CliIO.ReadProfile(console, parse.GetValue(File), parse.GetValue(From), parse.GetValue(Profile), listProfiles,
-            parse.GetValue(StateRoot), Perf.Get(parse, keepTimeline));
+            parse.GetValue(StateRoot), Perf.Get(parse, keepTimeline), Nettrace.Get(parse));
 }

@@ -11,6 +11,7 @@ public class EveryFixtureTests
         foreach (var f in Fixtures.All("pprof", "*.pb*")) data.Add(f);
         foreach (var f in Fixtures.All("gotext", "*.txt")) data.Add(f);
         foreach (var f in Fixtures.All("folded", "*.folded")) data.Add(f);
+        foreach (var f in Fixtures.All("nettrace", "*.nettrace.gz")) data.Add(f);
         return data;
     }
 

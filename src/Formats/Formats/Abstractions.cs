@@ -54,6 +54,12 @@ public sealed record ReadOptions
     /// </summary>
     public PerfScriptOptions Perf { get; init; } = PerfScriptOptions.Default;
 
+    /// <summary>
+    /// For .NET <c>.nettrace</c> traces: all thread time or CPU time only, and which grouping frames to keep.
+    /// Default: <see cref="NettraceOptions.Default"/> (the picture <c>dotnet-trace convert</c> gives).
+    /// </summary>
+    public NettraceOptions Nettrace { get; init; } = NettraceOptions.Default;
+
     /// <summary>The default options.</summary>
     public static ReadOptions Default { get; } = new();
 }

@@ -15,6 +15,7 @@ public static class ProfileFormats
     public static IReadOnlyList<IProfileReader> Readers { get; } =
     [
         new Pprof.PprofReader(),
+        new Nettrace.NettraceReader(),
         new Speedscope.SpeedscopeReader(),
         new ChromeTrace.ChromeTraceReader(),
         new ChromeTrace.ChromeCpuProfileReader(),

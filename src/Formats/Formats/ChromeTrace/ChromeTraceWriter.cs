@@ -103,6 +103,8 @@ public sealed class ChromeTraceWriter : IProfileWriter
                 SpeedscopeWriter.FlushSome(w);
                 for (int d = common; d < path.Count; d++) open.Add((path[d], start));
                 lastEnd = end;
+                // Utf8JsonWriter keeps everything until flushed: flush as we go, or the whole trace is held in memory.
+                if (w.BytesPending > 1 << 20) w.Flush();
             }
             CloseTo(w, trie, open, 0, lastEnd, pid, tid);
             lastEnd = long.MinValue;

@@ -205,8 +205,8 @@ public sealed class SpeedscopeWriter : IProfileWriter
         {
             for (int k = 0; k + 1 < samples.Count; k++)
             {
-                double end = profile.SampleTimestamp(samples[k]) + profile.SampleValue(samples[k], type) * nsPerStored;
-                double gap = profile.SampleTimestamp(samples[k + 1]) - end;
+                // Differences first: absolute Unix-epoch nanoseconds (~1.8e18) lose 256 ns as doubles.
+                double gap = profile.SampleTimestamp(samples[k + 1]) - profile.SampleTimestamp(samples[k]) - profile.SampleValue(samples[k], type) * nsPerStored;
                 if (Math.Abs(gap) > 0.5) { gaps += Math.Abs(gap); count++; }
             }
         }
