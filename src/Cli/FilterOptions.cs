@@ -100,7 +100,11 @@ internal sealed class FilterOptions
         {
             profile = chain.ApplyBase(profile);
             afterBase?.Invoke(profile);
-            return chain.IsEmpty ? profile : chain.ApplyFilters(profile, console.Warn);
+            if (chain.IsEmpty) return profile;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            profile = chain.ApplyFilters(profile, console.Warn);
+            Timing.Report(console, "filter", sw);
+            return profile;
         }
         catch (ArgumentException e) { throw CliException.Usage(e); }
     }

@@ -50,7 +50,9 @@ internal static class TopCommand
             if (n < 0) throw CliException.Usage("--nodecount must not be negative");
             double nf = parse.GetValue(nodeFraction);
             if (nf is < 0 or > 1 || double.IsNaN(nf)) throw CliException.Usage("--nodefraction must be between 0 and 1");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = total });
+            Timing.Report(console, "report", sw);
             string fmt = parse.GetValue(format)!;
             CliIO.WriteOutput(console, parse.GetValue(output), s =>
             {

@@ -77,30 +77,28 @@ public sealed class TopReport
         long total = options.Total ?? ReportTotal(p, st);
 
         var src = CallGraph.Source.Create(p, st);
-        var g = CallGraph.Build(src, null);
+        bool oneBuild = options.NodeFraction == 0 && options.NodeCount <= 0;
+        var g = CallGraph.Build(src, null, withEdges: oneBuild);
         long totalValue = 0;
         foreach (int n in g.Nodes) totalValue += g.Flat[n];
         long nodeCutoff = Math.Abs((long)(totalValue * options.NodeFraction));
         long edgeCutoff = Math.Abs((long)(totalValue * options.EdgeFraction));
-        int dropped = 0;
-        if (nodeCutoff > 0)
-        {
-            var kept = new bool[src.Names.Length];
-            int count = 0;
-            foreach (int n in g.Nodes) if (Math.Abs(g.Cum[n]) >= nodeCutoff) { kept[n] = true; count++; }
-            if (count != g.Nodes.Length)
-            {
-                dropped = g.Nodes.Length - count;
-                g = CallGraph.Build(src, kept);
-            }
-        }
+        // Dropping nodes changes no kept node's flat or cum (only edges, which flow through dropped nodes), so
+        // both the node fraction and the node count are decided on the first build and the graph rebuilt once.
+        var kept = new bool[src.Names.Length];
+        int count = 0;
+        foreach (int n in g.Nodes) if (Math.Abs(g.Cum[n]) >= nodeCutoff) { kept[n] = true; count++; }
+        int dropped = g.Nodes.Length - count;
+        if (dropped > 0) g.Nodes = Array.FindAll(g.Nodes, n => kept[n]);
         int origCount = g.Nodes.Length;
         g.Sort(options.Cum);
         if (options.NodeCount > 0 && options.NodeCount < g.Nodes.Length)
         {
-            var kept = new bool[src.Names.Length];
-            for (int i = 0; i < options.NodeCount; i++) kept[g.Nodes[i]] = true;
-            g = CallGraph.Build(src, kept);
+            for (int i = options.NodeCount; i < g.Nodes.Length; i++) kept[g.Nodes[i]] = false;
+        }
+        if (!oneBuild)
+        {
+            g = CallGraph.Build(src, kept, withEdges: true);
             g.Sort(options.Cum);
         }
         g.TrimEdges(edgeCutoff);
