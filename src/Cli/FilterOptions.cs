@@ -27,11 +27,41 @@ internal sealed class FilterOptions
     public readonly Option<string?> Base = new("--base") { Description = "Subtract this profile first (pprof -base): shrinking stacks get negative values", HelpName = "FILE" };
     public readonly Option<bool> Normalize = new("--normalize") { Description = "With --base: scale the base to this profile's total first" };
 
+    /// <summary>
+    /// pprof's <c>-relative_percentages</c>, for reports only (not part of <see cref="AddTo"/>): percentages of the
+    /// filtered total instead of the whole profile's.
+    /// </summary>
+    public readonly Option<bool> RelativePercentages = new("--relative-percentages")
+    {
+        Description = "Show percentages relative to the samples the filters keep, not the whole profile (pprof -relative_percentages)",
+    };
+
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
     {
         foreach (var o in new Option[] { Focus, Ignore, Hide, Show, ShowFrom, PruneFrom, TagFocus, TagIgnore, Thread, Time, Invert, MaxDepth, TrimPath, Base, Normalize })
             cmd.Options.Add(o);
+    }
+
+    /// <summary>
+    /// The total a report's percentages are relative to: <paramref name="unfilteredTotal"/> (taken before the
+    /// filters, as pprof), or the filtered profile's own with <see cref="RelativePercentages"/> when the command has it.
+    /// </summary>
+    public long TotalFor(ParseResult parse, Profile filtered, int sampleType, long unfilteredTotal) =>
+        parse.CommandResult.Command.Options.Contains(RelativePercentages) && parse.GetValue(RelativePercentages)
+            ? FlameKit.Reports.TopReport.ReportTotal(filtered, sampleType)
+            : unfilteredTotal;
+
+    /// <summary>pprof's "Active filters:" legend entries (<c>focus=RE</c>, ...) for the pprof filters given.</summary>
+    public List<string> ActiveFilters(ParseResult parse)
+    {
+        var list = new List<string>();
+        foreach (var (o, name) in new[] { (Focus, "focus"), (Ignore, "ignore"), (Hide, "hide"), (Show, "show"), (ShowFrom, "show_from"), (TagFocus, "tagfocus"), (TagIgnore, "tagignore") })
+        {
+            string? v = parse.GetValue(o);
+            if (!string.IsNullOrEmpty(v)) list.Add(name + "=" + v);
+        }
+        return list;
     }
 
     /// <summary>Builds the chain from the parsed flags (reading <c>--base</c>), reporting bad values as usage errors.</summary>

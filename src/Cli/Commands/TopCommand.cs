@@ -31,12 +31,14 @@ internal static class TopCommand
               flamekit top -n 20 --cum cpu.pb.gz
               flamekit top --sample-index alloc_space --focus 'encoding/json' heap.pb.gz
               flamekit top --base old.pb.gz new.pb.gz
+              flamekit top --focus 'main\.' --relative-percentages cpu.pb.gz
               flamekit top --format csv cpu.pb.gz > top.csv
             """)
         {
             output, sampleIndex, count, cum, nodeFraction, format,
         };
         var filters = new FilterOptions();
+        cmd.Options.Add(filters.RelativePercentages);
         input.AddTo(cmd);
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
@@ -51,7 +53,7 @@ internal static class TopCommand
             double nf = parse.GetValue(nodeFraction);
             if (nf is < 0 or > 1 || double.IsNaN(nf)) throw CliException.Usage("--nodefraction must be between 0 and 1");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = total });
+            var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = filters.TotalFor(parse, profile, st, total) });
             Timing.Report(console, "report", sw);
             string fmt = parse.GetValue(format)!;
             CliIO.WriteOutput(console, parse.GetValue(output), s =>
@@ -61,7 +63,7 @@ internal static class TopCommand
                 {
                     case "csv": WriteCsv(report, w); break;
                     case "json": WriteJson(report, s, w); break;
-                    default: report.WriteText(w); break;
+                    default: report.WriteText(w, filters.ActiveFilters(parse)); break;
                 }
             });
             return 0;
