@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FlameKit.Tests.Cli;
 
 /// <summary>
@@ -36,21 +34,5 @@ public class TracesConformanceTests
         return i < 0 ? text : text[i..];
     }
 
-    private static string GoTraces(string file, string[] args)
-    {
-        string go = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Where(d => d.Length > 0).Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists)
-            ?? (File.Exists("/usr/lib/go/bin/go") ? "/usr/lib/go/bin/go" : throw new InvalidOperationException("go not found: install golang-go"));
-        var psi = new ProcessStartInfo(go) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["tool", "pprof", "-traces", "-symbolize=none", .. args, file]) psi.ArgumentList.Add(a);
-        psi.Environment["TZ"] = "UTC";
-        psi.Environment["PPROF_TMPDIR"] = Path.GetTempPath();
-        using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start go");
-        var stdout = proc.StandardOutput.ReadToEndAsync();
-        var stderr = proc.StandardError.ReadToEndAsync();
-        if (!proc.WaitForExit(180_000)) { proc.Kill(entireProcessTree: true); throw new TimeoutException("go tool pprof -traces timed out"); }
-        proc.WaitForExit();
-        if (proc.ExitCode != 0) throw new InvalidOperationException($"go tool pprof -traces exited with {proc.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
+    private static string GoTraces(string file, string[] args) => GoPprof.Run(["-traces", .. args, file]);
 }

@@ -56,7 +56,10 @@ internal sealed class CallGraph
                 var lines = loc.Lines;
                 if (lines.Length == 0)
                 {
-                    locNodes[i] = [Node(loc.Address != 0 ? loc.Address.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) : "<unknown>")];
+                    // pprof aggregates to functions before its graph reports, which clears addresses: what is left
+                    // of a location without lines is its binary's name, or nothing.
+                    string file = loc.Mapping.IsNone ? "" : p.Mappings[loc.Mapping.Index].FileBaseName;
+                    locNodes[i] = [Node(file.Length > 0 ? "[" + file + "]" : "<unknown>")];
                     continue;
                 }
                 var arr = new int[lines.Length];
