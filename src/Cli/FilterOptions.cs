@@ -17,8 +17,8 @@ internal sealed class FilterOptions
     public readonly Option<string?> Show = new("--show") { Description = "Keep only frames matching RE in stacks (pprof -show)", HelpName = "RE" };
     public readonly Option<string?> ShowFrom = new("--show-from") { Description = "Drop frames above the root-most frame matching RE (pprof -show_from)", HelpName = "RE" };
     public readonly Option<string?> PruneFrom = new("--prune-from") { Description = "Drop frames below the leaf-most frame matching RE (pprof -prune_from)", HelpName = "RE" };
-    public readonly Option<string?> TagFocus = new("--tag-focus") { Description = "Keep samples with a label matching [KEY=]RE[,RE...] (pprof -tagfocus)", HelpName = "KEY=RE" };
-    public readonly Option<string?> TagIgnore = new("--tag-ignore") { Description = "Drop samples with a label matching [KEY=]RE[,RE...] (pprof -tagignore)", HelpName = "KEY=RE" };
+    public readonly Option<string?> TagFocus = new("--tag-focus") { Description = "Keep samples with a label matching [KEY=]RE[,RE...], or a numeric label in [KEY=]RANGE such as bytes=1kb:64kb, :1mb, 2mb:, 10ms (pprof -tagfocus)", HelpName = "KEY=RE|RANGE" };
+    public readonly Option<string?> TagIgnore = new("--tag-ignore") { Description = "Drop samples with a label matching [KEY=]RE[,RE...] or in [KEY=]RANGE (pprof -tagignore)", HelpName = "KEY=RE|RANGE" };
     public readonly Option<string?> Thread = new("--thread") { Description = "Keep the samples of one thread, by name or id", HelpName = "NAME|ID" };
     public readonly Option<string?> Time = new("--time") { Description = "Keep samples between two times after the first sample, e.g. 1s..2.5s, 200ms.., ..3s", HelpName = "START..END" };
     public readonly Option<bool> Invert = new("--invert") { Description = "Turn stacks upside down (leaf first: who calls the hot functions)" };

@@ -62,6 +62,24 @@ public class TopConformanceTests
     public void Base(string fixture, string baseFixture) =>
         Check(fixture, ["-base=" + Fixtures.Path(baseFixture), "-nodecount=30"], ["--base", Fixtures.Path(baseFixture), "-n", "30"]);
 
+    /// <summary>pprof's numeric tag ranges (<c>KEY=LOW:HIGH</c> with units, open ends, exact values, no key).</summary>
+    [Theory]
+    [InlineData("-tagfocus", "bytes=1kb:64kb")]
+    [InlineData("-tagfocus", "bytes=:1kb")]
+    [InlineData("-tagfocus", "bytes=2kb:")]
+    [InlineData("-tagfocus", "bytes=16b:1kb")]
+    [InlineData("-tagfocus", "1kb:1mb")]
+    [InlineData("-tagfocus", "bytes=8192")]
+    [InlineData("-tagfocus", "bytes=8kb")]
+    [InlineData("-tagignore", "bytes=1kb:64kb")]
+    [InlineData("-tagignore", ":512b")]
+    public void TagRanges(string flag, string value)
+    {
+        string fk = flag == "-tagfocus" ? "--tag-focus" : "--tag-ignore";
+        foreach (var f in (string[])["pprof/http.heap.pb.gz", "pprof/blocking.heap.pb.gz"])
+            Check(f, [flag + "=" + value, "-sample_index=alloc_space", "-nodecount=15"], [fk, value, "--sample-index", "alloc_space", "-n", "15"]);
+    }
+
     private static void Check(string fixture, string[] pprofArgs, string[] flamekitArgs)
     {
         string path = Fixtures.Path(fixture);
