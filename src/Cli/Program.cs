@@ -34,6 +34,7 @@ internal static class Program
             TracesCommand.Create(console),
             TreeCommand.CreateTree(console),
             TreeCommand.CreatePeek(console),
+            ListCommand.Create(console),
             FilterCommand.Create(console),
             MergeCommand.Create(console),
             DiffCommand.Create(console),

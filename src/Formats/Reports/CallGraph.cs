@@ -34,7 +34,14 @@ internal sealed class CallGraph
 
         public const int InlineBit = int.MinValue;
 
-        public static Source Create(Profile p, int sampleType)
+        /// <summary>Builds the source with one node per function name (pprof's "functions" granularity).</summary>
+        public static Source Create(Profile p, int sampleType) => Create(p, sampleType, null);
+
+        /// <summary>
+        /// Builds the source; with <paramref name="lineKey"/>, one node per distinct key of a location's line (e.g.
+        /// function, file and line for <c>-list</c>), created in location order as pprof creates its nodes.
+        /// </summary>
+        public static Source Create(Profile p, int sampleType, Func<Location, Line, string>? lineKey)
         {
             var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var names = new List<string>();
@@ -43,7 +50,7 @@ internal sealed class CallGraph
                 if (!nameIndex.TryGetValue(name, out int id)) { id = names.Count; nameIndex.Add(name, id); names.Add(name); }
                 return id;
             }
-            var fnNode = new int[p.Functions.Length];
+            var fnNode = new int[lineKey is null ? p.Functions.Length : 0];
             for (int i = 0; i < fnNode.Length; i++)
             {
                 string n = p.Functions[i].Name;
@@ -63,7 +70,7 @@ internal sealed class CallGraph
                     continue;
                 }
                 var arr = new int[lines.Length];
-                for (int j = 0; j < arr.Length; j++) arr[j] = fnNode[lines[j].Function.Index];
+                for (int j = 0; j < arr.Length; j++) arr[j] = lineKey is null ? fnNode[lines[j].Function.Index] : Node(lineKey(loc, lines[j]));
                 locNodes[i] = arr;
             }
             var perStack = new long[p.StackCount];

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FlameKit.Reports;
+
+namespace FlameKit.Cli.Commands;
+
+/// <summary><c>flamekit list RE</c>: pprof's <c>-list</c> report (per-line values beside the source).</summary>
+internal static class ListCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = new InputOptions();
+        var output = CommonOptions.Output();
+        var sampleIndex = CommonOptions.SampleIndex();
+        var sourcePath = new Option<string?>("--source-path")
+        {
+            Description = "Directories (separated by ':') to look for source files in, by the trailing parts of their recorded paths (pprof -source_path); default: the current directory",
+            HelpName = "DIR",
+        };
+        var format = TopCommand.ReportFormat();
+        var symbol = new Argument<string>("RE") { Description = "List the functions whose name matches this regular expression" };
+        var cmd = new Command("list", """
+            Print the flat and cumulative values of each source line of the functions matching RE, beside the source,
+            as 'go tool pprof -list RE'. Source files are read at their recorded paths, or found under --source-path by
+            their trailing path components; without the source, the lines with values are listed alone.
+
+            Examples:
+              flamekit list 'main\.parse' cpu.pb.gz
+              flamekit list --source-path ~/src/myapp 'main\.' cpu.pb.gz
+              flamekit list --format json --sample-index alloc_space 'bytes\.' heap.pb.gz
+            """)
+        {
+            output, sampleIndex, sourcePath, format,
+        };
+        cmd.Arguments.Add(symbol);
+        input.AddTo(cmd);
+        var filters = new FilterOptions();
+        cmd.Options.Add(filters.RelativePercentages);
+        filters.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            string re = parse.GetValue(symbol)!;
+            Regex rx;
+            try { rx = new Regex(re, RegexOptions.CultureInvariant); }
+            catch (ArgumentException e) { throw CliException.Usage($"parsing argument regexp {re}: {e.Message}"); }
+            var (profile, _) = input.Read(parse, console);
+            int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
+            profile = CliSupport.PruneDropFrames(profile);
+            long total = 0;
+            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var report = ListReport.Create(profile, rx, st, filters.TotalFor(parse, profile, st, total), parse.GetValue(sourcePath))
+                ?? throw CliException.Input($"no matches found for regexp: {re}");
+            Timing.Report(console, "report", sw);
+            foreach (var r in report.Routines)
+                if (r.SourceError is not null) console.Warn($"{r.SourceError}; showing the values of {r.Function}'s lines without source");
+            string fmt = parse.GetValue(format)!;
+            CliIO.WriteOutput(console, parse.GetValue(output), s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                switch (fmt)
+                {
+                    case "csv": WriteCsv(report, w); break;
+                    case "json": WriteJson(report, s, w); break;
+                    default: report.WriteText(w); break;
+                }
+            });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void WriteCsv(ListReport report, StreamWriter w)
+    {
+        using (var csv = CsvHelper.CsvWriter.Create(w, null, leaveOpen: true))
+        {
+            csv.WriteHeader(["function", "file", "line", "flat", "cum", "source"]);
+            foreach (var r in report.Routines)
+                foreach (var l in r.Lines)
+                    csv.WriteRecord([r.Function, r.File, l.Number.ToString(CultureInfo.InvariantCulture), l.Flat.ToString(CultureInfo.InvariantCulture), l.Cum.ToString(CultureInfo.InvariantCulture), l.Text ?? ""]);
+        }
+        w.Flush();
+    }
+
+    private static void WriteJson(ListReport report, Stream s, StreamWriter w)
+    {
+        w.Flush();
+        using var j = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
+        var type = report.Profile.SampleTypes[report.SampleTypeIndex];
+        j.WriteStartObject();
+        j.WriteString("sampleType", type.Type);
+        j.WriteString("unit", type.Unit);
+        j.WriteNumber("total", report.Total);
+        j.WriteStartArray("routines");
+        foreach (var r in report.Routines)
+        {
+            j.WriteStartObject();
+            j.WriteString("function", r.Function);
+            j.WriteString("file", r.File);
+            j.WriteNumber("flat", r.Flat);
+            j.WriteNumber("cum", r.Cum);
+            if (r.SourceError is not null) j.WriteString("sourceError", r.SourceError);
+            j.WriteStartArray("lines");
+            foreach (var l in r.Lines)
+            {
+                j.WriteStartObject();
+                j.WriteNumber("line", l.Number);
+                j.WriteNumber("flat", l.Flat);
+                j.WriteNumber("cum", l.Cum);
+                if (l.Text is not null) j.WriteString("source", l.Text);
+                j.WriteEndObject();
+            }
+            j.WriteEndArray();
+            j.WriteEndObject();
+        }
+        j.WriteEndArray();
+        j.WriteEndObject();
+        j.Flush();
+        s.WriteByte((byte)'\n');
+    }
+}
