@@ -31,9 +31,6 @@ internal static class ProfileCopier
     public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
     {
         var b = new ProfileBuilder(source.SampleTypes);
-        // Presized to the source's trie so that big copies (an inverted 1M-sample profile has 19M stack nodes)
-        // do not rehash the table several times as it grows; an over-estimate is untouched memory.
-        b.EnsureStackCapacity(source.StackCount);
         b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
         b.PeriodType = source.PeriodType;
         b.Period = source.Period;
