@@ -112,7 +112,11 @@ internal sealed class CallGraph
     /// Builds the graph, keeping only the nodes in <paramref name="kept"/> when it is not null. Edges are
     /// collected only when <paramref name="withEdges"/> (flat and cum values do not need them).
     /// </summary>
-    public static CallGraph Build(Source src, bool[]? kept, bool withEdges = true)
+    /// <param name="src">The per-profile data.</param>
+    /// <param name="kept">Nodes to keep, or null for all.</param>
+    /// <param name="withEdges">Whether to collect edges.</param>
+    /// <param name="edgeEnds">When not null, only edges with a caller or callee in this set are collected (peek needs no others).</param>
+    public static CallGraph Build(Source src, bool[]? kept, bool withEdges = true, bool[]? edgeEnds = null)
     {
         int n = src.Names.Length;
         var flat = new long[n];
@@ -136,7 +140,8 @@ internal sealed class CallGraph
                 int node = entry & int.MaxValue;
                 if (kept is not null && !kept[node]) { residual = true; continue; }
                 if (seen[node] != stamp) { seen[node] = stamp; cum[node] += w; }
-                if (withEdges && parent >= 0 && node != parent) edges.Add(parent, node, w, entry < 0, stamp);
+                if (withEdges && parent >= 0 && node != parent && (edgeEnds is null || edgeEnds[node] || edgeEnds[parent]))
+                    edges.Add(parent, node, w, entry < 0, stamp);
                 parent = node;
                 residual = false;
             }

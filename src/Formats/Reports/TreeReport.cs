@@ -94,7 +94,7 @@ public sealed class TreeReport
         options ??= new TreeOptions();
         int st = options.SampleType ?? p.DefaultSampleTypeIndex;
         long total = options.Total ?? TopReport.ReportTotal(p, st);
-        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total);
+        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total, options.Symbol);
         var g = t.Graph;
         var inEdges = new Dictionary<int, List<TreeEdge>>();
         var outEdges = new Dictionary<int, List<TreeEdge>>();

@@ -12,11 +12,27 @@ internal sealed class TrimmedGraph
     public int OriginalNodeCount;
     public required string OutputUnit;
 
-    public static TrimmedGraph Create(Profile p, int st, double nodeFraction, double edgeFraction, int nodeCount, bool cum, long total)
+    /// <summary>Builds the trimmed graph of sample type <paramref name="st"/> of <paramref name="p"/>.</summary>
+    /// <param name="p">The profile.</param>
+    /// <param name="st">The sample type.</param>
+    /// <param name="nodeFraction">pprof's -nodefraction.</param>
+    /// <param name="edgeFraction">pprof's -edgefraction.</param>
+    /// <param name="nodeCount">pprof's -nodecount (0: all).</param>
+    /// <param name="cum">Order by cum instead of flat.</param>
+    /// <param name="total">The report total (for the output unit).</param>
+    /// <param name="edgesOf">When not null, only the edges of nodes whose name matches are collected (for peek).</param>
+    public static TrimmedGraph Create(Profile p, int st, double nodeFraction, double edgeFraction, int nodeCount, bool cum, long total,
+        System.Text.RegularExpressions.Regex? edgesOf = null)
     {
         var src = CallGraph.Source.Create(p, st);
+        bool[]? edgeEnds = null;
+        if (edgesOf is not null)
+        {
+            edgeEnds = new bool[src.Names.Length];
+            for (int i = 0; i < edgeEnds.Length; i++) edgeEnds[i] = edgesOf.IsMatch(src.Names[i]);
+        }
         bool oneBuild = nodeFraction == 0 && nodeCount <= 0;
-        var g = CallGraph.Build(src, null, withEdges: oneBuild);
+        var g = CallGraph.Build(src, null, withEdges: oneBuild, edgeEnds);
         long totalValue = 0;
         foreach (int n in g.Nodes) totalValue += g.Flat[n];
         long nodeCutoff = Math.Abs((long)(totalValue * nodeFraction));
@@ -34,7 +50,7 @@ internal sealed class TrimmedGraph
             for (int i = nodeCount; i < g.Nodes.Length; i++) kept[g.Nodes[i]] = false;
         if (!oneBuild)
         {
-            g = CallGraph.Build(src, kept, withEdges: true);
+            g = CallGraph.Build(src, kept, withEdges: true, edgeEnds);
             g.Sort(cum);
         }
         g.TrimEdges(edgeCutoff);
