@@ -16,6 +16,7 @@ public class TracesConformanceTests
     [InlineData("pprof/http.heap.pb.gz", null)]
     [InlineData("pprof/labels.cpu.pb.gz", null)]
     [InlineData("pprof/http.cpu.pb.gz", null)]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "samples")]
     public void SameTracesAsGoToolPprof(string fixture, string? sampleIndex)
     {
         string path = Fixtures.Path(fixture);
@@ -26,6 +27,8 @@ public class TracesConformanceTests
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.StartsWith("-----------+", expected, StringComparison.Ordinal);
         Assert.Equal(expected, FromSeparator(r.StdOut));
+        // The header lines (File, Type, Time, Duration) too.
+        Assert.Equal(GoTraces(path, pp), r.StdOut);
     }
 
     private static string FromSeparator(string text)

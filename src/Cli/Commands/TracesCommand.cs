@@ -32,11 +32,12 @@ internal static class TracesCommand
             profile = CliSupport.PruneDropFrames(profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
             if (!profile.HasTimestamps && NeedsMerge(profile)) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
-            profile = filters.Apply(parse, console, profile);
+            long total = 0;
+            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
             CliIO.WriteOutput(console, parse.GetValue(output), s =>
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                TracesReport.WriteText(profile, st, w);
+                TracesReport.WriteText(profile, st, w, total);
             });
             return 0;
         });

@@ -4,8 +4,8 @@ namespace FlameKit.Reports;
 
 /// <summary>
 /// pprof's <c>-traces</c> report: every sample, in profile order, as its labels and its stack (leaf first, one
-/// function per line, inlined calls marked), with the value on the first line. Matches
-/// <c>go tool pprof -traces</c> from the first separator line on.
+/// function per line, inlined calls marked), with the value on the first line, under pprof's profile header
+/// lines (<c>File:</c>, <c>Type:</c>, <c>Time:</c>, <c>Duration:</c>). Matches <c>go tool pprof -traces</c>.
 /// </summary>
 public static class TracesReport
 {
@@ -15,12 +15,15 @@ public static class TracesReport
     /// <param name="p">The profile (already filtered).</param>
     /// <param name="sampleType">Index into <see cref="Profile.SampleTypes"/>.</param>
     /// <param name="w">The destination.</param>
-    public static void WriteText(Profile p, int sampleType, TextWriter w)
+    /// <param name="total">The report total for the <c>Duration:</c> header line (pprof takes it before filtering); null uses <paramref name="p"/>'s.</param>
+    public static void WriteText(Profile p, int sampleType, TextWriter w, long? total = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(w);
         string unit = p.SampleTypes[sampleType].Unit;
-        w.Write("Type: " + p.SampleTypes[sampleType].Type + "\n");
+        long reportTotal = total ?? TopReport.ReportTotal(p, sampleType);
+        foreach (var line in PprofHeader.ProfileLines(p, sampleType, reportTotal, v => PprofMeasurement.ScaledLabel(v, unit, "minimum")))
+            w.Write(line + "\n");
         // Every location's lines and every label set are formatted once: the report repeats them millions of times.
         var locText = new string[]?[p.Locations.Length];
         var locBlock = new string?[p.Locations.Length];
