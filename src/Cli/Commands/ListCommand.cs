@@ -46,34 +46,20 @@ internal static class ListCommand
             Regex rx;
             try { rx = new Regex(re, RegexOptions.CultureInvariant); }
             catch (ArgumentException e) { throw CliException.Usage($"parsing argument regexp {re}: {e.Message}"); }
-            var (profile, _) = input.Read(parse, console);
-            int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
-            profile = CliSupport.PruneDropFrames(profile);
-            long total = 0;
-            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
+            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var report = ListReport.Create(profile, rx, st, filters.TotalFor(parse, profile, st, total), parse.GetValue(sourcePath))
+            var report = ListReport.Create(profile, rx, st, total, parse.GetValue(sourcePath))
                 ?? throw CliException.Input($"no matches found for regexp: {re}");
             Timing.Report(console, "report", sw);
             foreach (var r in report.Routines)
                 if (r.SourceError is not null) console.Warn($"{r.SourceError}; showing the values of {r.Function}'s lines without source");
-            string fmt = parse.GetValue(format)!;
-            CliIO.WriteOutput(console, parse.GetValue(output), s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                switch (fmt)
-                {
-                    case "csv": WriteCsv(report, w); break;
-                    case "json": WriteJson(report, s, w); break;
-                    default: report.WriteText(w); break;
-                }
-            });
+            ReportSupport.Write(console, parse.GetValue(output), parse.GetValue(format)!, report.WriteText, w => WriteCsv(report, w), j => WriteJson(report, j));
             return 0;
         });
         return cmd;
     }
 
-    private static void WriteCsv(ListReport report, StreamWriter w)
+    private static void WriteCsv(ListReport report, TextWriter w)
     {
         using (var csv = CsvHelper.CsvWriter.Create(w, null, leaveOpen: true))
         {
@@ -82,18 +68,12 @@ internal static class ListCommand
                 foreach (var l in r.Lines)
                     csv.WriteRecord([r.Function, r.File, l.Number.ToString(CultureInfo.InvariantCulture), l.Flat.ToString(CultureInfo.InvariantCulture), l.Cum.ToString(CultureInfo.InvariantCulture), l.Text ?? ""]);
         }
-        w.Flush();
     }
 
-    private static void WriteJson(ListReport report, Stream s, StreamWriter w)
+    private static void WriteJson(ListReport report, Utf8JsonWriter j)
     {
-        w.Flush();
-        using var j = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
-        var type = report.Profile.SampleTypes[report.SampleTypeIndex];
         j.WriteStartObject();
-        j.WriteString("sampleType", type.Type);
-        j.WriteString("unit", type.Unit);
-        j.WriteNumber("total", report.Total);
+        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total);
         j.WriteStartArray("routines");
         foreach (var r in report.Routines)
         {
@@ -118,7 +98,5 @@ internal static class ListCommand
         }
         j.WriteEndArray();
         j.WriteEndObject();
-        j.Flush();
-        s.WriteByte((byte)'\n');
     }
 }

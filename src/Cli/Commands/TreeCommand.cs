@@ -68,11 +68,7 @@ internal static class TreeCommand
                 try { rx = new Regex(re, RegexOptions.CultureInvariant); }
                 catch (ArgumentException e) { throw CliException.Usage($"parsing argument regexp {re}: {e.Message}"); }
             }
-            var (profile, _) = input.Read(parse, console);
-            int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
-            profile = CliSupport.PruneDropFrames(profile);
-            long total = 0;
-            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
+            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters);
             var defaults = rx is null ? new TreeOptions() : TreeOptions.Peek(rx);
             int n = parse.GetValue(count) ?? defaults.NodeCount;
             if (n < 0) throw CliException.Usage("--nodecount must not be negative");
@@ -83,27 +79,18 @@ internal static class TreeCommand
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var report = TreeReport.Create(profile, defaults with
             {
-                SampleType = st, NodeCount = n, NodeFraction = nf, EdgeFraction = ef, Cum = parse.GetValue(cum), Total = filters.TotalFor(parse, profile, st, total),
+                SampleType = st, NodeCount = n, NodeFraction = nf, EdgeFraction = ef, Cum = parse.GetValue(cum), Total = total,
             });
             Timing.Report(console, "report", sw);
             if (rx is not null && report.Nodes.Count == 0) throw CliException.Input($"no matches found for regexp: {rx}");
-            string fmt = parse.GetValue(format)!;
-            CliIO.WriteOutput(console, parse.GetValue(output), s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                switch (fmt)
-                {
-                    case "csv": WriteCsv(report, w); break;
-                    case "json": WriteJson(report, s, w); break;
-                    default: report.WriteText(w, filters.ActiveFilters(parse)); break;
-                }
-            });
+            ReportSupport.Write(console, parse.GetValue(output), parse.GetValue(format)!,
+                w => report.WriteText(w, filters.ActiveFilters(parse)), w => WriteCsv(report, w), j => WriteJson(report, j));
             return 0;
         });
         return cmd;
     }
 
-    private static void WriteCsv(TreeReport report, StreamWriter w)
+    private static void WriteCsv(TreeReport report, TextWriter w)
     {
         using (var csv = CsvHelper.CsvWriter.Create(w, null, leaveOpen: true))
         {
@@ -116,18 +103,12 @@ internal static class TreeCommand
                 foreach (var e in n.Callees) csv.WriteRecord([n.Name, flat, cum, "callee", e.Name, e.Value.ToString(CultureInfo.InvariantCulture), e.Inline ? "inline" : ""]);
             }
         }
-        w.Flush();
     }
 
-    private static void WriteJson(TreeReport report, Stream s, StreamWriter w)
+    private static void WriteJson(TreeReport report, Utf8JsonWriter j)
     {
-        w.Flush();
-        using var j = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
-        var type = report.Profile.SampleTypes[report.SampleTypeIndex];
         j.WriteStartObject();
-        j.WriteString("sampleType", type.Type);
-        j.WriteString("unit", type.Unit);
-        j.WriteNumber("total", report.Total);
+        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total);
         j.WriteNumber("droppedNodes", report.DroppedNodes);
         j.WriteStartArray("functions");
         foreach (var n in report.Nodes)
@@ -142,8 +123,6 @@ internal static class TreeCommand
         }
         j.WriteEndArray();
         j.WriteEndObject();
-        j.Flush();
-        s.WriteByte((byte)'\n');
 
         void Edges(string name, IReadOnlyList<TreeEdge> edges)
         {
