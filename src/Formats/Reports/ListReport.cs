@@ -163,21 +163,13 @@ public sealed class ListReport
     {
         foreach (var dir in searchPath.Split(':'))
         {
-            string want = "/" + BaseName(dir) + "/";
+            string want = "/" + PprofHeader.BaseName(dir) + "/";
             int found = path.IndexOf(want, StringComparison.Ordinal);
             if (found >= 0) return path[(found + want.Length)..];
         }
         foreach (var prefix in (string[])["/proc/self/cwd/./", "/proc/self/cwd/"])
             if (path.StartsWith(prefix, StringComparison.Ordinal)) return path[prefix.Length..];
         return path;
-    }
-
-    private static string BaseName(string path)
-    {
-        string t = path.TrimEnd('/');
-        if (t.Length == 0) return path.Length == 0 ? "." : "/";
-        int slash = t.LastIndexOf('/');
-        return slash < 0 ? t : t[(slash + 1)..];
     }
 
     /// <summary>

@@ -77,10 +77,10 @@ public static class PprofHeader
     }
 
     /// <summary>The last element of a path, as Go's <c>filepath.Base</c>.</summary>
-    private static string BaseName(string path)
+    internal static string BaseName(string path)
     {
         string t = path.TrimEnd('/');
-        if (t.Length == 0) return "/";
+        if (t.Length == 0) return path.Length == 0 ? "." : "/";
         int slash = t.LastIndexOf('/');
         return slash < 0 ? t : t[(slash + 1)..];
     }
