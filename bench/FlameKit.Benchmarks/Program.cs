@@ -79,7 +79,9 @@ public static class Program
 
     /// <summary>
     /// <c>filters FILE [RUNS]</c>: reads FILE once, then times a pprof filter chain (focus, ignore, hide,
-    /// show_from, prune_from in pprof's order, run fused as FilterChain does) and the top report over it, RUNS times each.
+    /// show_from, prune_from in pprof's order, run fused as FilterChain does) with a top report of the last sample
+    /// type over it, <c>--invert</c>, the top report and the traces report (to a null stream), RUNS times each.
+    /// FLAMEKIT_BENCH_ONLY=chain,invert,top,traces picks some of them.
     /// </summary>
     private static int Filters(string path, int runs)
     {
@@ -95,15 +97,42 @@ public static class Program
             ShowFrom = new System.Text.RegularExpressions.Regex("main", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
             PruneFrom = new System.Text.RegularExpressions.Regex(@"runtime\.mallocgc", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Compiled),
         };
+        string only = Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_ONLY") ?? "";
+        bool Run(string job) => only.Length == 0 || only.Split(',').Contains(job);
+        var invert = new FlameKit.Transforms.FilterChain { Invert = true };
+        int lastType = p.SampleTypes.Count - 1;
         for (int r = 0; r < runs; r++)
         {
+            var line = new System.Text.StringBuilder($"run {r + 1}:");
             var t = Stopwatch.StartNew();
-            var q = chain.Apply(p);
-            double chainS = t.Elapsed.TotalSeconds;
-            t.Restart();
-            var top = FlameKit.Reports.TopReport.Create(q, new FlameKit.Reports.TopOptions { NodeCount = 10 });
-            double topS = t.Elapsed.TotalSeconds;
-            Console.WriteLine($"run {r + 1}: chain {chainS:F3} s ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes), top {topS:F3} s ({top.Rows.Count} rows)");
+            if (Run("chain"))
+            {
+                var q = chain.Apply(p);
+                line.Append($" chain {t.Elapsed.TotalSeconds:F3} s ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes);");
+                t.Restart();
+                var top = FlameKit.Reports.TopReport.Create(q, new FlameKit.Reports.TopOptions { NodeCount = 10, SampleType = lastType });
+                line.Append($" top of chain (sample index {lastType}) {t.Elapsed.TotalSeconds:F3} s ({top.Rows.Count} rows);");
+            }
+            if (Run("invert"))
+            {
+                t.Restart();
+                var inv = invert.Apply(p);
+                line.Append($" invert {t.Elapsed.TotalSeconds:F3} s ({inv.StackCount:N0} stack nodes);");
+            }
+            if (Run("top"))
+            {
+                t.Restart();
+                var top = FlameKit.Reports.TopReport.Create(p, new FlameKit.Reports.TopOptions());
+                line.Append($" top {t.Elapsed.TotalSeconds:F3} s ({top.Rows.Count} rows);");
+            }
+            if (Run("traces"))
+            {
+                t.Restart();
+                using (var w = new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 1 << 16))
+                    FlameKit.Reports.TracesReport.WriteText(p, p.DefaultSampleTypeIndex, w);
+                line.Append($" traces {t.Elapsed.TotalSeconds:F3} s;");
+            }
+            Console.WriteLine(line.ToString());
         }
         return 0;
     }

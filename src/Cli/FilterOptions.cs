@@ -17,8 +17,8 @@ internal sealed class FilterOptions
     public readonly Option<string?> Show = new("--show") { Description = "Keep only frames matching RE in stacks (pprof -show)", HelpName = "RE" };
     public readonly Option<string?> ShowFrom = new("--show-from") { Description = "Drop frames above the root-most frame matching RE (pprof -show_from)", HelpName = "RE" };
     public readonly Option<string?> PruneFrom = new("--prune-from") { Description = "Drop frames below the leaf-most frame matching RE (pprof -prune_from)", HelpName = "RE" };
-    public readonly Option<string?> TagFocus = new("--tag-focus") { Description = "Keep samples with a label matching [KEY=]RE[,RE...] (pprof -tagfocus)", HelpName = "KEY=RE" };
-    public readonly Option<string?> TagIgnore = new("--tag-ignore") { Description = "Drop samples with a label matching [KEY=]RE[,RE...] (pprof -tagignore)", HelpName = "KEY=RE" };
+    public readonly Option<string?> TagFocus = new("--tag-focus") { Description = "Keep samples with a label matching [KEY=]RE[,RE...], or a numeric label in [KEY=]RANGE such as bytes=1kb:64kb, :1mb, 2mb:, 10ms (pprof -tagfocus)", HelpName = "KEY=RE|RANGE" };
+    public readonly Option<string?> TagIgnore = new("--tag-ignore") { Description = "Drop samples with a label matching [KEY=]RE[,RE...] or in [KEY=]RANGE (pprof -tagignore)", HelpName = "KEY=RE|RANGE" };
     public readonly Option<string?> Thread = new("--thread") { Description = "Keep the samples of one thread, by name or id", HelpName = "NAME|ID" };
     public readonly Option<string?> Time = new("--time") { Description = "Keep samples between two times after the first sample, e.g. 1s..2.5s, 200ms.., ..3s", HelpName = "START..END" };
     public readonly Option<bool> Invert = new("--invert") { Description = "Turn stacks upside down (leaf first: who calls the hot functions)" };
@@ -27,11 +27,41 @@ internal sealed class FilterOptions
     public readonly Option<string?> Base = new("--base") { Description = "Subtract this profile first (pprof -base): shrinking stacks get negative values", HelpName = "FILE" };
     public readonly Option<bool> Normalize = new("--normalize") { Description = "With --base: scale the base to this profile's total first" };
 
+    /// <summary>
+    /// pprof's <c>-relative_percentages</c>, for reports only (not part of <see cref="AddTo"/>): percentages of the
+    /// filtered total instead of the whole profile's.
+    /// </summary>
+    public readonly Option<bool> RelativePercentages = new("--relative-percentages")
+    {
+        Description = "Show percentages relative to the samples the filters keep, not the whole profile (pprof -relative_percentages)",
+    };
+
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
     {
         foreach (var o in new Option[] { Focus, Ignore, Hide, Show, ShowFrom, PruneFrom, TagFocus, TagIgnore, Thread, Time, Invert, MaxDepth, TrimPath, Base, Normalize })
             cmd.Options.Add(o);
+    }
+
+    /// <summary>
+    /// The total a report's percentages are relative to: <paramref name="unfilteredTotal"/> (taken before the
+    /// filters, as pprof), or the filtered profile's own with <see cref="RelativePercentages"/> when the command has it.
+    /// </summary>
+    public long TotalFor(ParseResult parse, Profile filtered, int sampleType, long unfilteredTotal) =>
+        parse.CommandResult.Command.Options.Contains(RelativePercentages) && parse.GetValue(RelativePercentages)
+            ? FlameKit.Reports.TopReport.ReportTotal(filtered, sampleType)
+            : unfilteredTotal;
+
+    /// <summary>pprof's "Active filters:" legend entries (<c>focus=RE</c>, ...) for the pprof filters given.</summary>
+    public List<string> ActiveFilters(ParseResult parse)
+    {
+        var list = new List<string>();
+        foreach (var (o, name) in new[] { (Focus, "focus"), (Ignore, "ignore"), (Hide, "hide"), (Show, "show"), (ShowFrom, "show_from"), (TagFocus, "tagfocus"), (TagIgnore, "tagignore") })
+        {
+            string? v = parse.GetValue(o);
+            if (!string.IsNullOrEmpty(v)) list.Add(name + "=" + v);
+        }
+        return list;
     }
 
     /// <summary>Builds the chain from the parsed flags (reading <c>--base</c>), reporting bad values as usage errors.</summary>
@@ -103,7 +133,11 @@ internal sealed class FilterOptions
         {
             profile = chain.ApplyBase(profile);
             afterBase?.Invoke(profile);
-            return chain.IsEmpty ? profile : chain.ApplyFilters(profile, console.Warn);
+            if (chain.IsEmpty) return profile;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            profile = chain.ApplyFilters(profile, console.Warn);
+            Timing.Report(console, "filter", sw);
+            return profile;
         }
         catch (ArgumentException e) { throw CliException.Usage(e); }
     }

@@ -22,6 +22,7 @@ internal static class Program
               perf script | stackcollapse-perf.pl | flamekit svg - > perf.svg
               flamekit info cpu.pb.gz
               flamekit top -n 20 cpu.pb.gz
+              flamekit peek 'json\.Marshal' cpu.pb.gz
               flamekit filter --focus 'main\.' cpu.pb.gz | flamekit svg - > main.svg
               flamekit diff old.pb.gz new.pb.gz | flamekit svg - > diff.svg
             """)
@@ -31,6 +32,9 @@ internal static class Program
             InfoCommand.Create(console),
             TopCommand.Create(console),
             TracesCommand.Create(console),
+            TreeCommand.CreateTree(console),
+            TreeCommand.CreatePeek(console),
+            ListCommand.Create(console),
             FilterCommand.Create(console),
             MergeCommand.Create(console),
             DiffCommand.Create(console),

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FlameKit.Tests.Cli;
 
 /// <summary>
@@ -64,6 +62,24 @@ public class TopConformanceTests
     public void Base(string fixture, string baseFixture) =>
         Check(fixture, ["-base=" + Fixtures.Path(baseFixture), "-nodecount=30"], ["--base", Fixtures.Path(baseFixture), "-n", "30"]);
 
+    /// <summary>pprof's numeric tag ranges (<c>KEY=LOW:HIGH</c> with units, open ends, exact values, no key).</summary>
+    [Theory]
+    [InlineData("-tagfocus", "bytes=1kb:64kb")]
+    [InlineData("-tagfocus", "bytes=:1kb")]
+    [InlineData("-tagfocus", "bytes=2kb:")]
+    [InlineData("-tagfocus", "bytes=16b:1kb")]
+    [InlineData("-tagfocus", "1kb:1mb")]
+    [InlineData("-tagfocus", "bytes=8192")]
+    [InlineData("-tagfocus", "bytes=8kb")]
+    [InlineData("-tagignore", "bytes=1kb:64kb")]
+    [InlineData("-tagignore", ":512b")]
+    public void TagRanges(string flag, string value)
+    {
+        string fk = flag == "-tagfocus" ? "--tag-focus" : "--tag-ignore";
+        foreach (var f in (string[])["pprof/http.heap.pb.gz", "pprof/blocking.heap.pb.gz"])
+            Check(f, [flag + "=" + value, "-sample_index=alloc_space", "-nodecount=15"], [fk, value, "--sample-index", "alloc_space", "-n", "15"]);
+    }
+
     private static void Check(string fixture, string[] pprofArgs, string[] flamekitArgs)
     {
         string path = Fixtures.Path(fixture);
@@ -80,40 +96,5 @@ public class TopConformanceTests
         return i < 0 ? text : text[i..];
     }
 
-    private static string GoTop(string file, string[] args)
-    {
-        var psi = new ProcessStartInfo(GoBinary())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in (string[])["tool", "pprof", "-top", "-symbolize=none", .. args, file]) psi.ArgumentList.Add(a);
-        psi.Environment["TZ"] = "UTC";
-        psi.Environment["PPROF_TMPDIR"] = Path.GetTempPath();
-        using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start go");
-        var stdout = proc.StandardOutput.ReadToEndAsync();
-        var stderr = proc.StandardError.ReadToEndAsync();
-        if (!proc.WaitForExit(180_000))
-        {
-            proc.Kill(entireProcessTree: true);
-            throw new TimeoutException("go tool pprof -top did not finish in 180 s");
-        }
-        proc.WaitForExit();
-        if (proc.ExitCode != 0) throw new InvalidOperationException($"go tool pprof -top {file} exited with {proc.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
-
-    /// <summary>The go binary from PATH (or /usr/lib/go/bin); a missing go fails the test, never skips it.</summary>
-    private static string GoBinary()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            if (dir.Length == 0) continue;
-            var p = Path.Combine(dir, "go");
-            if (File.Exists(p)) return p;
-        }
-        if (File.Exists("/usr/lib/go/bin/go")) return "/usr/lib/go/bin/go";
-        throw new InvalidOperationException("go not found: install golang-go (go tool pprof is the oracle of these tests)");
-    }
+    private static string GoTop(string file, string[] args) => GoPprof.Run(["-top", .. args, file]);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FlameKit.Tests.Cli;
 
 /// <summary>
@@ -18,6 +16,7 @@ public class TracesConformanceTests
     [InlineData("pprof/http.heap.pb.gz", null)]
     [InlineData("pprof/labels.cpu.pb.gz", null)]
     [InlineData("pprof/http.cpu.pb.gz", null)]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "samples")]
     public void SameTracesAsGoToolPprof(string fixture, string? sampleIndex)
     {
         string path = Fixtures.Path(fixture);
@@ -28,6 +27,39 @@ public class TracesConformanceTests
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.StartsWith("-----------+", expected, StringComparison.Ordinal);
         Assert.Equal(expected, FromSeparator(r.StdOut));
+        // The header lines (File, Type, Time, Duration) too.
+        Assert.Equal(GoTraces(path, pp), r.StdOut);
+    }
+
+    /// <summary>
+    /// pprof merges identical samples (same stack and labels) and drops all-zero ones before -traces; flamekit
+    /// skips that copy when there is nothing to merge, so a profile where there is must still match.
+    /// </summary>
+    [Fact]
+    public void DuplicateAndZeroSamplesAreMergedAsPprofDoes()
+    {
+        var b = new ProfileBuilder([new SampleType("samples", "count"), new SampleType("cpu", "nanoseconds")]);
+        var main = b.AddLocation(0x1000, MappingId.None, [new Line(b.AddFunction("main.main", "", "main.go"), 10)]);
+        var work = b.AddLocation(0x2000, MappingId.None, [new Line(b.AddFunction("main.work", "", "main.go"), 20)]);
+        var idle = b.AddLocation(0x3000, MappingId.None, [new Line(b.AddFunction("main.idle", "", "main.go"), 30)]);
+        var s1 = b.Push(b.Push(StackId.Empty, main), work);
+        var s2 = b.Push(b.Push(StackId.Empty, main), idle);
+        var worker = b.AddLabelSet([new Label("worker", "1")]);
+        b.AddSample(s1, [1, 10_000_000]);
+        b.AddSample(s2, [2, 20_000_000]);
+        b.AddSample(s1, [3, 30_000_000]);                  // same stack, no labels: merged with the first
+        b.AddSample(s1, [4, 50_000_000], worker);          // same stack, other labels: kept apart
+        b.AddSample(s2, [0, 0]);                            // all zero: dropped
+        string path = Path.Combine(Path.GetTempPath(), $"flamekit-traces-{Guid.NewGuid():N}.pb.gz");
+        try
+        {
+            using (var f = File.Create(path)) new FlameKit.Formats.Pprof.PprofWriter().Write(b.Build(), f, FlameKit.Formats.WriteOptions.Default);
+            var r = CliRunner.Run("", "traces", path);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            Assert.Contains("      40ms   main.work", r.StdOut, StringComparison.Ordinal);
+            Assert.Equal(GoTraces(path, []), r.StdOut);
+        }
+        finally { File.Delete(path); }
     }
 
     private static string FromSeparator(string text)
@@ -36,21 +68,5 @@ public class TracesConformanceTests
         return i < 0 ? text : text[i..];
     }
 
-    private static string GoTraces(string file, string[] args)
-    {
-        string go = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Where(d => d.Length > 0).Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists)
-            ?? (File.Exists("/usr/lib/go/bin/go") ? "/usr/lib/go/bin/go" : throw new InvalidOperationException("go not found: install golang-go"));
-        var psi = new ProcessStartInfo(go) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["tool", "pprof", "-traces", "-symbolize=none", .. args, file]) psi.ArgumentList.Add(a);
-        psi.Environment["TZ"] = "UTC";
-        psi.Environment["PPROF_TMPDIR"] = Path.GetTempPath();
-        using var proc = Process.Start(psi) ?? throw new InvalidOperationException("could not start go");
-        var stdout = proc.StandardOutput.ReadToEndAsync();
-        var stderr = proc.StandardError.ReadToEndAsync();
-        if (!proc.WaitForExit(180_000)) { proc.Kill(entireProcessTree: true); throw new TimeoutException("go tool pprof -traces timed out"); }
-        proc.WaitForExit();
-        if (proc.ExitCode != 0) throw new InvalidOperationException($"go tool pprof -traces exited with {proc.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
+    private static string GoTraces(string file, string[] args) => GoPprof.Run(["-traces", .. args, file]);
 }

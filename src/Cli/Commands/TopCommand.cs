@@ -31,37 +31,28 @@ internal static class TopCommand
               flamekit top -n 20 --cum cpu.pb.gz
               flamekit top --sample-index alloc_space --focus 'encoding/json' heap.pb.gz
               flamekit top --base old.pb.gz new.pb.gz
+              flamekit top --focus 'main\.' --relative-percentages cpu.pb.gz
               flamekit top --format csv cpu.pb.gz > top.csv
             """)
         {
             output, sampleIndex, count, cum, nodeFraction, format,
         };
         var filters = new FilterOptions();
+        cmd.Options.Add(filters.RelativePercentages);
         input.AddTo(cmd);
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
-            int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
-            profile = CliSupport.PruneDropFrames(profile);
-            long total = 0;
-            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
+            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters);
             int n = parse.GetValue(count);
             if (n < 0) throw CliException.Usage("--nodecount must not be negative");
             double nf = parse.GetValue(nodeFraction);
             if (nf is < 0 or > 1 || double.IsNaN(nf)) throw CliException.Usage("--nodefraction must be between 0 and 1");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = total });
-            string fmt = parse.GetValue(format)!;
-            CliIO.WriteOutput(console, parse.GetValue(output), s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                switch (fmt)
-                {
-                    case "csv": WriteCsv(report, w); break;
-                    case "json": WriteJson(report, s, w); break;
-                    default: report.WriteText(w); break;
-                }
-            });
+            Timing.Report(console, "report", sw);
+            ReportSupport.Write(console, parse.GetValue(output), parse.GetValue(format)!,
+                w => report.WriteText(w, filters.ActiveFilters(parse)), w => WriteCsv(report, w), j => WriteJson(report, j));
             return 0;
         });
         return cmd;
@@ -80,7 +71,7 @@ internal static class TopCommand
         return o;
     }
 
-    private static void WriteCsv(TopReport report, StreamWriter w)
+    private static void WriteCsv(TopReport report, TextWriter w)
     {
         using (var csv = CsvHelper.CsvWriter.Create(w, null, leaveOpen: true))
         {
@@ -96,20 +87,14 @@ internal static class TopCommand
                 ]);
             }
         }
-        w.Flush();
     }
 
     private static string Pct(long v, double total) => (total == 0 ? 0 : Math.Abs(v / total) * 100).ToString("0.####", CultureInfo.InvariantCulture);
 
-    private static void WriteJson(TopReport report, Stream s, StreamWriter w)
+    private static void WriteJson(TopReport report, Utf8JsonWriter j)
     {
-        w.Flush();
-        using var j = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
-        var type = report.Profile.SampleTypes[report.SampleTypeIndex];
         j.WriteStartObject();
-        j.WriteString("sampleType", type.Type);
-        j.WriteString("unit", type.Unit);
-        j.WriteNumber("total", report.Total);
+        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total);
         j.WriteNumber("droppedNodes", report.DroppedNodes);
         j.WriteStartArray("rows");
         foreach (var r in report.Rows)
@@ -123,7 +108,5 @@ internal static class TopCommand
         }
         j.WriteEndArray();
         j.WriteEndObject();
-        j.Flush();
-        s.WriteByte((byte)'\n');
     }
 }

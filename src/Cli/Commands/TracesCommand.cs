@@ -31,15 +31,32 @@ internal static class TracesCommand
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             profile = CliSupport.PruneDropFrames(profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
-            if (!profile.HasTimestamps) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
-            profile = filters.Apply(parse, console, profile);
+            if (!profile.HasTimestamps && NeedsMerge(profile)) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
+            long total = 0;
+            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
             CliIO.WriteOutput(console, parse.GetValue(output), s =>
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                TracesReport.WriteText(profile, st, w);
+                TracesReport.WriteText(profile, st, w, total);
             });
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Whether merging would change anything: two samples with the same stack, labels and thread, or a sample
+    /// whose values are all zero. Merging copies the whole profile (seconds on a million samples), so it is skipped when not.
+    /// </summary>
+    private static bool NeedsMerge(Profile p)
+    {
+        var seen = new HashSet<(int Stack, int Labels, int Thread)>(p.SampleCount);
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            bool allZero = true;
+            foreach (long v in p.SampleValues(i)) if (v != 0) { allZero = false; break; }
+            if (allZero || !seen.Add((p.SampleStack(i).Index, p.SampleLabels(i).Index, p.SampleThread(i).Index))) return true;
+        }
+        return false;
     }
 }

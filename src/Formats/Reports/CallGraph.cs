@@ -11,18 +11,37 @@ internal sealed class CallGraph
     public required string[] Names;          // per node id
     public required long[] Flat, Cum;        // per node id
     public required int[] Nodes;             // node ids present in the graph (non-zero), in graph order
-    public required Dictionary<long, (long Weight, bool Inline)> Edges; // key: (caller << 32) | callee
+    public required List<Edge> Edges;
 
-    /// <summary>Per-profile data shared by every rebuild: node names and each location's nodes.</summary>
+    /// <summary>A caller→callee edge: its weight (counted once per stack) and whether every such call was inlined.</summary>
+    public readonly record struct Edge(int Caller, int Callee, long Weight, bool Inline);
+
+    /// <summary>
+    /// Per-profile data shared by every rebuild: node names, each location's nodes, and every distinct stack
+    /// with a non-zero value flattened once into node ids (root first), so rebuilds scan one array in order
+    /// instead of chasing the stack trie again.
+    /// </summary>
     internal sealed class Source
     {
         public required Profile Profile;
         public required string[] Names;
         public required int[][] LocationNodes;          // innermost line first
-        public required int[] Stacks;                   // distinct stacks with a non-zero value
+        /// <summary>Node ids of every stack, root first; <see cref="InlineBit"/> marks a call made inline.</summary>
+        public required int[] Paths;
+        /// <summary>Stack <c>i</c> is <c>Paths[PathStart[i]..PathStart[i + 1]]</c>.</summary>
+        public required int[] PathStart;
         public required long[] StackValues;
 
-        public static Source Create(Profile p, int sampleType)
+        public const int InlineBit = int.MinValue;
+
+        /// <summary>Builds the source with one node per function name (pprof's "functions" granularity).</summary>
+        public static Source Create(Profile p, int sampleType) => Create(p, sampleType, null);
+
+        /// <summary>
+        /// Builds the source; with <paramref name="lineKey"/>, one node per distinct key of a location's line (e.g.
+        /// function, file and line for <c>-list</c>), created in location order as pprof creates its nodes.
+        /// </summary>
+        public static Source Create(Profile p, int sampleType, Func<Location, Line, string>? lineKey)
         {
             var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var names = new List<string>();
@@ -31,7 +50,7 @@ internal sealed class CallGraph
                 if (!nameIndex.TryGetValue(name, out int id)) { id = names.Count; nameIndex.Add(name, id); names.Add(name); }
                 return id;
             }
-            var fnNode = new int[p.Functions.Length];
+            var fnNode = new int[lineKey is null ? p.Functions.Length : 0];
             for (int i = 0; i < fnNode.Length; i++)
             {
                 string n = p.Functions[i].Name;
@@ -44,75 +63,170 @@ internal sealed class CallGraph
                 var lines = loc.Lines;
                 if (lines.Length == 0)
                 {
-                    locNodes[i] = [Node(loc.Address != 0 ? loc.Address.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) : "<unknown>")];
+                    // pprof aggregates to functions before its graph reports, which clears addresses: what is left
+                    // of a location without lines is its binary's name, or nothing.
+                    string file = loc.Mapping.IsNone ? "" : p.Mappings[loc.Mapping.Index].FileBaseName;
+                    locNodes[i] = [Node(file.Length > 0 ? "[" + file + "]" : "<unknown>")];
                     continue;
                 }
                 var arr = new int[lines.Length];
-                for (int j = 0; j < arr.Length; j++) arr[j] = fnNode[lines[j].Function.Index];
+                for (int j = 0; j < arr.Length; j++) arr[j] = lineKey is null ? fnNode[lines[j].Function.Index] : Node(lineKey(loc, lines[j]));
                 locNodes[i] = arr;
             }
             var perStack = new long[p.StackCount];
-            for (int i = 0; i < p.SampleCount; i++) perStack[p.SampleStack(i).Index] += p.SampleValue(i, sampleType);
-            var stacks = new List<int>();
-            for (int s = 0; s < perStack.Length; s++) if (perStack[s] != 0) stacks.Add(s);
-            var st = stacks.ToArray();
-            var vals = new long[st.Length];
-            for (int i = 0; i < st.Length; i++) vals[i] = perStack[st[i]];
-            return new Source { Profile = p, Names = names.ToArray(), LocationNodes = locNodes, Stacks = st, StackValues = vals };
+            int count = p.SampleCount;
+            for (int i = 0; i < count; i++) perStack[p.SampleStack(i).Index] += p.SampleValue(i, sampleType);
+            int stacks = 0;
+            long pathLength = 0;
+            for (int s = 0; s < perStack.Length; s++)
+                if (perStack[s] != 0) { stacks++; pathLength += p.StackDepth(new StackId(s)); }
+            var vals = new long[stacks];
+            var starts = new int[stacks + 1];
+            var paths = new int[Math.Max(16, pathLength + pathLength / 8)];
+            var buf = new LocationId[64];
+            int at = 0, si = 0;
+            for (int s = 0; s < perStack.Length; s++)
+            {
+                if (perStack[s] == 0) continue;
+                var stack = new StackId(s);
+                int depth = p.StackDepth(stack);
+                if (buf.Length < depth) buf = new LocationId[depth * 2];
+                p.CopyStackLeafFirst(stack, buf);
+                vals[si] = perStack[s];
+                starts[si++] = at;
+                for (int i = depth - 1; i >= 0; i--)
+                {
+                    var nodes = locNodes[buf[i].Index];
+                    if (at + nodes.Length > paths.Length) Array.Resize(ref paths, paths.Length * 2);
+                    // Lines are innermost first: the last is the real call, the ones before it were inlined into it.
+                    for (int ni = nodes.Length - 1; ni >= 0; ni--)
+                        paths[at++] = ni != nodes.Length - 1 ? nodes[ni] | InlineBit : nodes[ni];
+                }
+            }
+            starts[si] = at;
+            return new Source { Profile = p, Names = names.ToArray(), LocationNodes = locNodes, Paths = paths, PathStart = starts, StackValues = vals };
         }
     }
 
-    /// <summary>Builds the graph, keeping only the nodes in <paramref name="kept"/> when it is not null.</summary>
-    public static CallGraph Build(Source src, bool[]? kept)
+    /// <summary>
+    /// Builds the graph, keeping only the nodes in <paramref name="kept"/> when it is not null. Edges are
+    /// collected only when <paramref name="withEdges"/> (flat and cum values do not need them).
+    /// </summary>
+    /// <param name="src">The per-profile data.</param>
+    /// <param name="kept">Nodes to keep, or null for all.</param>
+    /// <param name="withEdges">Whether to collect edges.</param>
+    /// <param name="edgeEnds">When not null, only edges with a caller or callee in this set are collected (peek needs no others).</param>
+    public static CallGraph Build(Source src, bool[]? kept, bool withEdges = true, bool[]? edgeEnds = null)
     {
-        var p = src.Profile;
         int n = src.Names.Length;
         var flat = new long[n];
         var cum = new long[n];
         var seen = new int[n];
-        var edges = new Dictionary<long, (long, bool)>();
-        var seenEdges = new HashSet<long>();
+        var edges = new EdgeTable();
         int stamp = 0;
-        var buf = new LocationId[64];
-        for (int si = 0; si < src.Stacks.Length; si++)
+        var paths = src.Paths;
+        var starts = src.PathStart;
+        var values = src.StackValues;
+        for (int si = 0; si < values.Length; si++)
         {
-            var stack = new StackId(src.Stacks[si]);
-            long w = src.StackValues[si];
-            int depth = p.StackDepth(stack);
-            if (buf.Length < depth) buf = new LocationId[depth * 2];
-            p.CopyStackLeafFirst(stack, buf);
+            long w = values[si];
             stamp++;
-            seenEdges.Clear();
             int parent = -1;
             bool residual = false;
-            for (int i = depth - 1; i >= 0; i--)
+            int end = starts[si + 1];
+            for (int k = starts[si]; k < end; k++)
             {
-                var nodes = src.LocationNodes[buf[i].Index];
-                for (int ni = nodes.Length - 1; ni >= 0; ni--)
-                {
-                    int node = nodes[ni];
-                    if (kept is not null && !kept[node]) { residual = true; continue; }
-                    if (seen[node] != stamp) { seen[node] = stamp; cum[node] += w; }
-                    if (parent >= 0 && node != parent)
-                    {
-                        long key = ((long)parent << 32) | (uint)node;
-                        if (seenEdges.Add(key))
-                        {
-                            bool inline = ni != nodes.Length - 1;
-                            if (edges.TryGetValue(key, out var e)) edges[key] = (e.Item1 + w, e.Item2 && inline);
-                            else edges[key] = (w, inline);
-                        }
-                    }
-                    parent = node;
-                    residual = false;
-                }
+                int entry = paths[k];
+                int node = entry & int.MaxValue;
+                if (kept is not null && !kept[node]) { residual = true; continue; }
+                if (seen[node] != stamp) { seen[node] = stamp; cum[node] += w; }
+                if (withEdges && parent >= 0 && node != parent && (edgeEnds is null || edgeEnds[node] || edgeEnds[parent]))
+                    edges.Add(parent, node, w, entry < 0, stamp);
+                parent = node;
+                residual = false;
             }
             if (parent >= 0 && !residual) flat[parent] += w;
         }
         var present = new List<int>();
         for (int i = 0; i < n; i++)
             if ((kept is null || kept[i]) && (flat[i] != 0 || cum[i] != 0)) present.Add(i);
-        return new CallGraph { Names = src.Names, Flat = flat, Cum = cum, Nodes = present.ToArray(), Edges = edges };
+        return new CallGraph { Names = src.Names, Flat = flat, Cum = cum, Nodes = present.ToArray(), Edges = edges.ToList() };
+    }
+
+    /// <summary>
+    /// Caller→callee edges keyed by an open-addressing table with a multiplicative hash: a
+    /// <c>Dictionary&lt;long, _&gt;</c> hashes <c>(caller &lt;&lt; 32) | callee</c> as <c>caller ^ callee</c>, which
+    /// collides so much that the 1M-sample top report spent a minute in it. Each edge counts once per stack.
+    /// </summary>
+    private sealed class EdgeTable
+    {
+        private long[] _keys = new long[256];     // key + 1; 0 = empty
+        private int[] _ids = new int[256];
+        private int _mask = 255, _shift = 56, _count;
+        private long[] _weight = new long[128];
+        private bool[] _inline = new bool[128];
+        private int[] _stamp = new int[128];
+
+        public void Add(int caller, int callee, long w, bool inline, int stamp)
+        {
+            long key = ((long)caller << 32) | (uint)callee;
+            int i = (int)((ulong)(key + 1) * 0x9E3779B97F4A7C15UL >> _shift);
+            while (true)
+            {
+                long k = _keys[i];
+                if (k == key + 1)
+                {
+                    int id = _ids[i];
+                    if (_stamp[id] != stamp) { _stamp[id] = stamp; _weight[id] += w; _inline[id] &= inline; }
+                    return;
+                }
+                if (k == 0) break;
+                i = (i + 1) & _mask;
+            }
+            if (_count == _weight.Length)
+            {
+                Array.Resize(ref _weight, _count * 2);
+                Array.Resize(ref _inline, _count * 2);
+                Array.Resize(ref _stamp, _count * 2);
+            }
+            _keys[i] = key + 1;
+            _ids[i] = _count;
+            _weight[_count] = w;
+            _inline[_count] = inline;
+            _stamp[_count] = stamp;
+            if (++_count * 2 > _keys.Length) Grow();
+        }
+
+        private void Grow()
+        {
+            var oldKeys = _keys;
+            var oldIds = _ids;
+            _keys = new long[oldKeys.Length * 2];
+            _ids = new int[oldKeys.Length * 2];
+            _mask = _keys.Length - 1;
+            _shift--;
+            for (int j = 0; j < oldKeys.Length; j++)
+            {
+                if (oldKeys[j] == 0) continue;
+                int i = (int)((ulong)oldKeys[j] * 0x9E3779B97F4A7C15UL >> _shift);
+                while (_keys[i] != 0) i = (i + 1) & _mask;
+                _keys[i] = oldKeys[j];
+                _ids[i] = oldIds[j];
+            }
+        }
+
+        public List<Edge> ToList()
+        {
+            var list = new List<Edge>(_count);
+            for (int j = 0; j < _keys.Length; j++)
+            {
+                if (_keys[j] == 0) continue;
+                long key = _keys[j] - 1;
+                int id = _ids[j];
+                list.Add(new Edge((int)(key >> 32), (int)(key & 0xffffffff), _weight[id], _inline[id]));
+            }
+            return list;
+        }
     }
 
     /// <summary>Sorts <see cref="Nodes"/> as pprof's FlatNameOrder, or CumNameOrder when <paramref name="cum"/>.</summary>
@@ -144,8 +258,7 @@ internal sealed class CallGraph
     public void TrimEdges(long cutoff)
     {
         if (cutoff <= 0) return;
-        foreach (var (k, e) in Edges.ToList())
-            if (Math.Abs(e.Weight) < cutoff) Edges.Remove(k);
+        Edges.RemoveAll(e => Math.Abs(e.Weight) < cutoff);
     }
 
     /// <summary>pprof's inline label for a node: "(inline)" when all its incoming edges are inline, "(partial-inline)" when some are.</summary>
@@ -153,10 +266,9 @@ internal sealed class CallGraph
     {
         var inl = new bool[Names.Length];
         var notInl = new bool[Names.Length];
-        foreach (var (k, e) in Edges)
+        foreach (var e in Edges)
         {
-            int callee = (int)(k & 0xffffffff);
-            if (e.Inline) inl[callee] = true; else notInl[callee] = true;
+            if (e.Inline) inl[e.Callee] = true; else notInl[e.Callee] = true;
         }
         var labels = new string[Names.Length];
         for (int i = 0; i < labels.Length; i++)

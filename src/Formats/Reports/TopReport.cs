@@ -76,58 +76,13 @@ public sealed class TopReport
         int st = options.SampleType ?? p.DefaultSampleTypeIndex;
         long total = options.Total ?? ReportTotal(p, st);
 
-        var src = CallGraph.Source.Create(p, st);
-        var g = CallGraph.Build(src, null);
-        long totalValue = 0;
-        foreach (int n in g.Nodes) totalValue += g.Flat[n];
-        long nodeCutoff = Math.Abs((long)(totalValue * options.NodeFraction));
-        long edgeCutoff = Math.Abs((long)(totalValue * options.EdgeFraction));
-        int dropped = 0;
-        if (nodeCutoff > 0)
-        {
-            var kept = new bool[src.Names.Length];
-            int count = 0;
-            foreach (int n in g.Nodes) if (Math.Abs(g.Cum[n]) >= nodeCutoff) { kept[n] = true; count++; }
-            if (count != g.Nodes.Length)
-            {
-                dropped = g.Nodes.Length - count;
-                g = CallGraph.Build(src, kept);
-            }
-        }
-        int origCount = g.Nodes.Length;
-        g.Sort(options.Cum);
-        if (options.NodeCount > 0 && options.NodeCount < g.Nodes.Length)
-        {
-            var kept = new bool[src.Names.Length];
-            for (int i = 0; i < options.NodeCount; i++) kept[g.Nodes[i]] = true;
-            g = CallGraph.Build(src, kept);
-            g.Sort(options.Cum);
-        }
-        g.TrimEdges(edgeCutoff);
+        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total);
+        var g = t.Graph;
         var inl = g.InlineLabels();
         var rows = new List<TopRow>(g.Nodes.Length);
         foreach (int n in g.Nodes) rows.Add(new TopRow(g.Names[n], inl[n], g.Flat[n], g.Cum[n]));
-
-        // pprof's selectOutputUnit: a unit that suits the smallest non-zero value, unless the largest is 100x bigger.
-        string sampleUnit = p.SampleTypes[st].Unit;
-        long minValue = 0;
-        foreach (var r in rows)
-        {
-            long v = Math.Abs(r.Flat);
-            if (v == 0) v = Math.Abs(r.Cum);
-            if (v > 0 && (minValue == 0 || v < minValue)) minValue = v;
-        }
-        string outputUnit = "minimum"; // pprof leaves its default when the graph is empty
-        if (rows.Count > 0)
-        {
-            long maxValue = total;
-            if (minValue == 0) minValue = maxValue;
-            string minUnit = PprofMeasurement.Scale(minValue, sampleUnit, "minimum").Unit;
-            string maxUnit = PprofMeasurement.Scale(maxValue, sampleUnit, "minimum").Unit;
-            string unit = minUnit;
-            if (minUnit != maxUnit && minValue * 100 < maxValue) unit = PprofMeasurement.Scale(100 * minValue, sampleUnit, "minimum").Unit;
-            outputUnit = unit.Length > 0 ? unit : sampleUnit;
-        }
+        int dropped = t.DroppedNodes, origCount = t.OriginalNodeCount;
+        string outputUnit = t.OutputUnit;
         return new TopReport(p, st, rows, total, dropped, origCount, outputUnit, options);
     }
 
@@ -146,29 +101,25 @@ public sealed class TopReport
     /// <param name="value">A value of the report's sample type.</param>
     public string FormatValue(long value) => PprofMeasurement.ScaledLabel(value, Profile.SampleTypes[SampleTypeIndex].Unit, OutputUnit);
 
-    /// <summary>pprof's header lines ("Type: ...", "Showing nodes accounting for ...", "Dropped N nodes ...").</summary>
-    public IReadOnlyList<string> HeaderLines()
+    /// <summary>
+    /// pprof's header lines: the profile's (<c>File:</c>, <c>Type:</c>, <c>Time:</c>, <c>Duration:</c>, see
+    /// <see cref="PprofHeader"/>), then "Showing nodes accounting for ...", "Dropped N nodes ..." and "Showing top N nodes out of M".
+    /// </summary>
+    /// <param name="activeFilters">pprof's filter legend entries such as <c>focus=main</c>, or null.</param>
+    public IReadOnlyList<string> HeaderLines(IReadOnlyList<string>? activeFilters = null)
     {
-        var lines = new List<string> { "Type: " + Profile.SampleTypes[SampleTypeIndex].Type };
         long flatSum = 0;
         foreach (var r in Rows) flatSum += r.Flat;
-        lines.Add($"Showing nodes accounting for {FormatValue(flatSum)}, {PprofMeasurement.Percentage(flatSum, Total).Trim()} of {FormatValue(Total)} total");
-        if (Total != 0)
-        {
-            if (DroppedNodes > 0)
-                lines.Add($"Dropped {DroppedNodes} {(DroppedNodes > 1 ? "nodes" : "node")} (cum <= {FormatValue(Math.Abs((long)(Total * Options.NodeFraction)))})");
-            if (Rows.Count > 0 && Rows.Count < OriginalNodeCount)
-                lines.Add($"Showing top {Rows.Count} nodes out of {OriginalNodeCount}");
-        }
-        return lines;
+        return PprofHeader.Lines(Profile, SampleTypeIndex, Total, FormatValue, activeFilters, flatSum, DroppedNodes, Options.NodeFraction, Rows.Count, OriginalNodeCount);
     }
 
     /// <summary>Writes the report as <c>go tool pprof -top</c> prints it.</summary>
     /// <param name="w">The destination.</param>
-    public void WriteText(TextWriter w)
+    /// <param name="activeFilters">pprof's filter legend entries such as <c>focus=main</c>, or null.</param>
+    public void WriteText(TextWriter w, IReadOnlyList<string>? activeFilters = null)
     {
         ArgumentNullException.ThrowIfNull(w);
-        foreach (var l in HeaderLines()) w.Write(l + "\n");
+        foreach (var l in HeaderLines(activeFilters)) w.Write(l + "\n");
         w.Write(string.Format(CultureInfo.InvariantCulture, "{0,10} {1,5}% {2,5}% {3,10} {4,5}%\n", "flat", "flat", "sum", "cum", "cum"));
         long flatSum = 0;
         foreach (var r in Rows)

@@ -210,12 +210,13 @@ public static partial class ProfileTransforms
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(filter);
         var cache = new sbyte[p.LabelSetCount];
+        var units = filter.IsRange ? TagFilter.NumLabelUnits(p) : null;
         bool matched = false;
         var result = ProfileCopier.Copy(p, null, keepSample: i =>
         {
             var ls = p.SampleLabels(i);
             ref sbyte c = ref cache[ls.Index];
-            if (c == 0) c = (sbyte)(filter.Matches(p.Labels(ls)) ? 1 : -1);
+            if (c == 0) c = (sbyte)(filter.Matches(p.Labels(ls), units) ? 1 : -1);
             if (c > 0) matched = true;
             return (c > 0) == keepMatching;
         });

@@ -119,6 +119,7 @@ internal static class FusedFilters
         int[]? newLoc = null;
         bool swept = false;
 
+        var numLabelUnits = tagFocus is { IsRange: true } || tagIgnore is { IsRange: true } ? TagFilter.NumLabelUnits(p) : null;
         var keep = (int i) =>
         {
             if (pathFlags is not null)
@@ -133,8 +134,8 @@ internal static class FusedFilters
                 if (c == 0)
                 {
                     var labels = p.Labels(ls);
-                    bool focused = tagFocus is null || tagFocus.Matches(labels);
-                    bool ignored = tagIgnore is not null && tagIgnore.Matches(labels);
+                    bool focused = tagFocus is null || tagFocus.Matches(labels, numLabelUnits);
+                    bool ignored = tagIgnore is not null && tagIgnore.Matches(labels, numLabelUnits);
                     c = (sbyte)((focused ? 1 : 0) | (ignored ? 2 : 0) | 4);
                 }
                 bool fo = (c & 1) != 0, ig = (c & 2) != 0;

@@ -33,7 +33,7 @@ public class FilterTests
                 s = b.Push(s, b.AddLocation(0, MappingId.None, ls));
             }
             var ls2 = labels.Length == 0 ? LabelSetId.Empty
-                : b.AddLabelSet(labels.Split(',').Select(kv => kv.Split('=')).Select(kv => new Label(kv[0], kv[1])).ToArray());
+                : b.AddLabelSet(labels.Split(',').Select(kv => kv.Split('=')).Select(kv => NewLabel(kv[0], kv[1])).ToArray());
             b.AddSample(s, [long.Parse(line[(sp + 1)..])], ls2);
         }
         return b.Build();
@@ -115,14 +115,42 @@ public class FilterTests
         Assert.Equal(["Ignore expression matched no samples"], warnings);
     }
 
+    // A label value "#N" or "#N:unit" is numeric.
+    private static Label NewLabel(string key, string value)
+    {
+        if (!value.StartsWith('#')) return new Label(key, value);
+        var parts = value[1..].Split(':');
+        return new Label(key, null, long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 1 ? parts[1] : null);
+    }
+
     [Fact]
     public void TagFocusAndIgnore()
     {
         var p = Build("main;a{worker=1} 1", "main;b{worker=2} 2", "main;c{worker=2,req=x} 4", "main;d 8");
-        Assert.Equal("main;b 2|main;c 4", Folded(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker=2")).Profile));
-        Assert.Equal("main;a 1|main;d 8", Folded(ProfileTransforms.TagIgnore(p, TagFilter.Parse("worker=2")).Profile));
+        // "worker=2" would be a numeric range, as in pprof; a string label needs an expression.
+        Assert.Equal("main;b 2|main;c 4", Folded(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker=^2$")).Profile));
+        Assert.Equal("main;a 1|main;d 8", Folded(ProfileTransforms.TagIgnore(p, TagFilter.Parse("worker=^2$")).Profile));
+        Assert.False(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker=2")).Matched);
         Assert.Equal("main;c 4", Folded(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker:2,req:x")).Profile));
-        Assert.False(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker=9")).Matched);
+        Assert.False(ProfileTransforms.TagFocus(p, TagFilter.Parse("worker=^9$")).Matched);
+    }
+
+    [Fact]
+    public void NumericTagRanges()
+    {
+        var p = Build("main;a{size=#512:bytes} 1", "main;b{size=#2048:bytes} 2", "main;c{size=#1048576:bytes,n=#3} 4", "main;d{worker=x} 8", "main;e{request=#4096} 16");
+        string Focus(string f) => Folded(ProfileTransforms.TagFocus(p, TagFilter.Parse(f)).Profile);
+        Assert.True(TagFilter.Parse("size=1kb:64kb").IsRange);
+        Assert.Equal("main;b 2", Focus("size=1kb:64kb"));
+        Assert.Equal("main;a 1|main;b 2", Focus("size=:2kb"));
+        Assert.Equal("main;c 4", Focus("size=1mb:"));
+        Assert.Equal("main;b 2", Focus("size=2kb"));
+        Assert.Equal("main;b 2|main;c 4|main;e 16", Focus("1kb:"));        // any key; "request" is in bytes, as pprof assumes
+        Assert.Equal("main;c 4", Focus("n=3"));                          // unitless: the key is the unit
+        Assert.Equal("main;a 1|main;d 8|main;e 16", Folded(ProfileTransforms.TagIgnore(p, TagFilter.Parse("size=1kb:2mb")).Profile));
+        Assert.False(TagFilter.Parse("size=1kb:x").IsRange);             // not a range: a regular expression
+        Assert.False(TagFilter.Parse("main").IsRange);
+        Assert.False(TagFilter.Parse("1kb:10ms").IsRange);               // ends in different kinds of unit
     }
 
     [Fact]
