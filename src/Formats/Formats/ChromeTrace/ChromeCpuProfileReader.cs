@@ -49,8 +49,7 @@ public sealed class ChromeCpuProfileReader : IProfileReader
                 data.AddNodes(nodes);
                 if (root.TryGetProperty("samples", out var s) && s.ValueKind == JsonValueKind.Array) data.AddSamples(s);
                 if (root.TryGetProperty("timeDeltas", out var d) && d.ValueKind == JsonValueKind.Array) data.AddTimeDeltas(d);
-                if (root.TryGetProperty("startTime", out var st) && st.ValueKind == JsonValueKind.Number) data.StartTime = st.GetDouble();
-                if (root.TryGetProperty("endTime", out var et) && et.ValueKind == JsonValueKind.Number) data.EndTime = et.GetDouble();
+                data.SetTimes(root);
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException)
             {

@@ -573,7 +573,9 @@ public sealed class ChromeTraceReader : IProfileReader
             r.Read();
             byte ph = 0;
             long pid = 0, tid = 0;
-            double ts = double.NaN, dur = double.NaN;
+            // ts and dur in nanoseconds, read exactly from the number's text (see DecimalText).
+            long ts = 0, dur = 0;
+            bool hasTs = false, hasDur = false;
             int nameLen = -1;
             int argsStart = -1, argsEnd = -1;
             string id = "";
@@ -597,8 +599,8 @@ public sealed class ChromeTraceReader : IProfileReader
                         isChunk = nm.SequenceEqual("ProfileChunk");
                     }
                 }
-                else if (key.SequenceEqual("ts"u8)) ts = Number(ref r);
-                else if (key.SequenceEqual("dur"u8)) dur = Number(ref r);
+                else if (key.SequenceEqual("ts"u8)) hasTs = Nanos(ref r, out ts);
+                else if (key.SequenceEqual("dur"u8)) hasDur = Nanos(ref r, out dur);
                 else if (key.SequenceEqual("pid"u8)) pid = Id(ref r);
                 else if (key.SequenceEqual("tid"u8)) tid = Id(ref r);
                 else if (key.SequenceEqual("id"u8)) id = r.TokenType == JsonTokenType.String ? r.GetString()! : r.TokenType == JsonTokenType.Number ? System.Text.Encoding.UTF8.GetString(r.ValueSpan) : "";
@@ -618,17 +620,17 @@ public sealed class ChromeTraceReader : IProfileReader
                 case (byte)'B':
                 case (byte)'E':
                 {
-                    if (double.IsNaN(ts)) return;
+                    if (!hasTs) return;
                     int frame = nameLen > 0 ? state.Frame(_chars.AsSpan(0, nameLen)) : -1;
                     if (node >= 0) state.DurationsWithStacks++;
-                    if (ph == 'B') state.Begin(pid, tid, Ns(ts), frame >= 0 ? frame : state.Frame("(unnamed)"));
-                    else state.End(pid, tid, Ns(ts), frame);
+                    if (ph == 'B') state.Begin(pid, tid, ts, frame >= 0 ? frame : state.Frame("(unnamed)"));
+                    else state.End(pid, tid, ts, frame);
                     break;
                 }
                 case (byte)'X':
-                    if (double.IsNaN(ts)) return;
+                    if (!hasTs) return;
                     if (node >= 0) state.DurationsWithStacks++;
-                    state.Complete(pid, tid, Ns(ts), double.IsNaN(dur) ? 0 : Ns(dur), state.Frame(nameLen > 0 ? _chars.AsSpan(0, nameLen) : "(unnamed)"));
+                    state.Complete(pid, tid, ts, hasDur ? dur : 0, state.Frame(nameLen > 0 ? _chars.AsSpan(0, nameLen) : "(unnamed)"));
                     break;
                 case (byte)'M':
                     if (argsStart < 0 || nameLen <= 0) return;
@@ -643,7 +645,7 @@ public sealed class ChromeTraceReader : IProfileReader
                     break;
                 case (byte)'P':
                     if ((isProfile || isChunk) && argsStart >= 0) CpuEvent(json[argsStart..argsEnd], pid, tid, id);
-                    else if (node >= 0 && !double.IsNaN(ts)) state.Sample(pid, tid, Ns(ts), node, weight);
+                    else if (node >= 0 && hasTs) state.Sample(pid, tid, ts, node, weight);
                     else state.IgnoredSampleEvents++;
                     break;
             }
@@ -655,13 +657,14 @@ public sealed class ChromeTraceReader : IProfileReader
             var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 512 });
             r.Read();
             long pid = TraceState.NoPid, tid = 0, weight = 1;
-            double ts = double.NaN;
+            long ts = 0;
+            bool hasTs = false;
             int node = -1;
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
                 var key = r.ValueSpan;
                 r.Read();
-                if (key.SequenceEqual("ts"u8)) ts = Number(ref r);
+                if (key.SequenceEqual("ts"u8)) hasTs = Nanos(ref r, out ts);
                 else if (key.SequenceEqual("pid"u8)) pid = Id(ref r);
                 else if (key.SequenceEqual("tid"u8)) tid = Id(ref r);
                 else if (key.SequenceEqual("sf"u8)) node = NodeRef(ref r);
@@ -669,8 +672,8 @@ public sealed class ChromeTraceReader : IProfileReader
                 else if (key.SequenceEqual("weight"u8)) weight = Weight(ref r);
                 else r.Skip();
             }
-            if (double.IsNaN(ts)) { state.IgnoredSampleEvents++; return; }
-            state.Sample(pid, tid, Ns(ts), node, weight);
+            if (!hasTs) { state.IgnoredSampleEvents++; return; }
+            state.Sample(pid, tid, ts, node, weight);
         }
 
         /// <summary>A <c>stackFrames</c> entry: <c>{"name": …, "category": …, "parent": id}</c>.</summary>
@@ -723,8 +726,7 @@ public sealed class ChromeTraceReader : IProfileReader
             using var doc = JsonDocument.Parse(args.ToArray());
             if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return;
             var p = state.CpuProfile(pid, tid, id);
-            if (data.TryGetProperty("startTime", out var st) && st.ValueKind == JsonValueKind.Number) p.StartTime = st.GetDouble();
-            if (data.TryGetProperty("endTime", out var et) && et.ValueKind == JsonValueKind.Number) p.EndTime = et.GetDouble();
+            p.SetTimes(data);
             if (data.TryGetProperty("cpuProfile", out var cp) && cp.ValueKind == JsonValueKind.Object)
             {
                 if (cp.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array) p.AddNodes(nodes);
@@ -749,6 +751,12 @@ public sealed class ChromeTraceReader : IProfileReader
             return 0;
         }
 
-        private static long Ns(double micros) => (long)Math.Round(micros * 1000);
+        /// <summary>A time in microseconds (a number or a numeric string) as nanoseconds; false when it is neither or out of range.</summary>
+        private static bool Nanos(ref Utf8JsonReader r, out long ns)
+        {
+            bool ok = DecimalText.TryGetScaled(ref r, 3, out ns);
+            if (!ok && r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) r.Skip();
+            return ok;
+        }
     }
 }

@@ -1,16 +1,18 @@
 using System.Text.Json;
+using FlameKit.Formats.Internal;
 
 namespace FlameKit.Formats.ChromeTrace;
 
 /// <summary>
 /// A V8 CPU profile being assembled (from a <c>.cpuprofile</c> or from a trace's <c>Profile</c> and
-/// <c>ProfileChunk</c> events): call tree nodes, sampled node ids and time deltas in microseconds.
+/// <c>ProfileChunk</c> events): call tree nodes, sampled node ids and times, given in microseconds and
+/// kept as exact nanoseconds (read from the numbers' text, not through double, see <see cref="DecimalText"/>).
 /// </summary>
 internal sealed class CpuProfileData
 {
     private readonly Dictionary<long, Node> _nodes = [];
     private readonly List<long> _samples = [];
-    private readonly List<double> _deltas = [];
+    private readonly List<long> _deltas = [];
 
     internal sealed class Node(long id, string name, string url, long line, long column)
     {
@@ -23,11 +25,18 @@ internal sealed class CpuProfileData
         public StackId? Stack { get; set; }
     }
 
-    /// <summary>Profile start in microseconds, or NaN.</summary>
-    public double StartTime { get; set; } = double.NaN;
+    /// <summary>Profile start in nanoseconds, or null (then 0).</summary>
+    public long? StartTime { get; set; }
 
-    /// <summary>Profile end in microseconds, or NaN (then the last sample's time).</summary>
-    public double EndTime { get; set; } = double.NaN;
+    /// <summary>Profile end in nanoseconds, or null (then the last sample's time).</summary>
+    public long? EndTime { get; set; }
+
+    /// <summary>Sets <see cref="StartTime"/> and <see cref="EndTime"/> from an object's <c>startTime</c> and <c>endTime</c> (microseconds), where they are numbers.</summary>
+    public void SetTimes(JsonElement profile)
+    {
+        if (profile.TryGetProperty("startTime", out var st) && DecimalText.TryGetScaled(st, 3, out long start)) StartTime = start;
+        if (profile.TryGetProperty("endTime", out var et) && DecimalText.TryGetScaled(et, 3, out long end)) EndTime = end;
+    }
 
     /// <summary>Number of samples so far.</summary>
     public int SampleCount => _samples.Count;
@@ -72,7 +81,8 @@ internal sealed class CpuProfileData
     /// <summary>Adds time deltas (microseconds; the first is from the start time).</summary>
     public void AddTimeDeltas(JsonElement deltas)
     {
-        foreach (var d in deltas.EnumerateArray()) _deltas.Add(d.GetDouble());
+        foreach (var d in deltas.EnumerateArray())
+            _deltas.Add(DecimalText.TryGetScaled(d, 3, out long ns) ? ns : throw new FormatException($"time delta {d} is not a number in range"));
     }
 
     /// <summary>
@@ -84,19 +94,19 @@ internal sealed class CpuProfileData
     public int Emit(ProfileBuilder b, ThreadIndex thread)
     {
         int negative = 0;
-        double start = double.IsNaN(StartTime) ? 0 : StartTime;
+        long startNs = StartTime ?? 0;
         int n = Math.Min(_samples.Count, _deltas.Count);
         var times = new long[n];
-        double t = start;
+        long t = startNs;
         for (int k = 0; k < n; k++)
         {
-            double d = _deltas[k];
+            long d = _deltas[k];
             if (d < 0) { negative++; d = 0; }
             t += d;
-            times[k] = Ns(t);
+            times[k] = t;
         }
-        long startNs = Ns(start);
-        long endNs = double.IsNaN(EndTime) ? (n > 0 ? times[n - 1] : startNs) : Math.Max(Ns(EndTime), n > 0 ? times[n - 1] : startNs);
+        long last = n > 0 ? times[n - 1] : startNs;
+        long endNs = EndTime is { } end ? Math.Max(end, last) : last;
         var value = new long[1];
         void Add(StackId stack, long at, long until)
         {
@@ -152,8 +162,6 @@ internal sealed class CpuProfileData
         string file = url[(url.LastIndexOf('/') + 1)..];
         return line > 0 ? $"(anonymous {file}:{line})" : $"(anonymous {file})";
     }
-
-    private static long Ns(double micros) => (long)Math.Round(micros * 1000);
 
     private static string Str(JsonElement e, string key) =>
         e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";

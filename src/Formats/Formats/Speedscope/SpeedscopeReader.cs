@@ -90,24 +90,27 @@ public sealed class SpeedscopeReader : IMultiProfileReader
             var p = profiles[s];
             string unit = Str(p, "unit");
             double perUnit = isTime ? SpeedscopeUnits.NanosPerUnit(unit) : scale;
+            int perUnitDigits = isTime ? (int)Math.Round(Math.Log10(perUnit)) : decimals; // perUnit = 10^perUnitDigits
             var thread = builder.AddThread(new ThreadInfo(s, Str(p, "name")));
             string type = Str(p, "type");
-            if (type == "sampled") ReadSampled(p, s, builder, frames, thread, perUnit, isTime);
-            else if (type == "evented") ReadEvented(p, s, builder, frames, thread, perUnit, isTime, options);
+            if (type == "sampled") ReadSampled(p, s, builder, frames, thread, perUnit, perUnitDigits, isTime);
+            else if (type == "evented") ReadEvented(p, s, builder, frames, thread, perUnitDigits, isTime, options);
             else throw Error($"profile {s}: unknown type \"{type}\" (expected sampled or evented)");
         }
         return builder.Build();
     }
 
-    private static void ReadSampled(JsonElement p, int index, ProfileBuilder b, LocationId[] frames, ThreadIndex thread, double perUnit, bool timestamps)
+    private static void ReadSampled(JsonElement p, int index, ProfileBuilder b, LocationId[] frames, ThreadIndex thread, double perUnit, int perUnitDigits, bool timestamps)
     {
         var samples = Need(p, "samples", JsonValueKind.Array, index);
         var weights = Need(p, "weights", JsonValueKind.Array, index);
         if (samples.GetArrayLength() != weights.GetArrayLength())
             throw Error($"profile {index}: {samples.GetArrayLength()} samples but {weights.GetArrayLength()} weights");
-        double start = p.TryGetProperty("startValue", out var sv) && sv.ValueKind == JsonValueKind.Number ? sv.GetDouble() : 0;
-        double at = start;
-        long prevNs = (long)Math.Round(start * perUnit);
+        // The start exactly (it may be an absolute time, too large for a double in nanoseconds), the
+        // weights as a double sum from it (small, and rounding the sum keeps their errors from adding up).
+        long startNs = p.TryGetProperty("startValue", out var sv) && sv.ValueKind == JsonValueKind.Number ? Scaled(sv, perUnitDigits, index, "startValue", 0) : 0;
+        double at = 0;
+        long prevNs = startNs;
         var value = new long[1];
         var w = weights.EnumerateArray();
         int i = 0;
@@ -123,7 +126,7 @@ public sealed class SpeedscopeReader : IMultiProfileReader
             {
                 // Round the running time, not each weight, so rounding errors do not add up.
                 at += weight;
-                long endNs = (long)Math.Round(at * perUnit);
+                long endNs = startNs + (long)Math.Round(at * perUnit);
                 value[0] = endNs - prevNs;
                 b.AddSample(sid, value, prevNs, thread);
                 prevNs = endNs;
@@ -137,25 +140,27 @@ public sealed class SpeedscopeReader : IMultiProfileReader
         }
     }
 
-    private static void ReadEvented(JsonElement p, int index, ProfileBuilder b, LocationId[] frames, ThreadIndex thread, double perUnit, bool timestamps, ReadOptions options)
+    private static void ReadEvented(JsonElement p, int index, ProfileBuilder b, LocationId[] frames, ThreadIndex thread, int perUnitDigits, bool timestamps, ReadOptions options)
     {
+        // Times are read exactly from the numbers' text: absolute times (epoch microseconds) in nanoseconds
+        // are past a double's precision, and open/close events 1 ns apart must keep their order.
         var events = Need(p, "events", JsonValueKind.Array, index);
-        double start = Num(Need(p, "startValue", JsonValueKind.Number, index), index, "startValue", 0);
-        double end = Num(Need(p, "endValue", JsonValueKind.Number, index), index, "endValue", 0);
+        long start = Scaled(Need(p, "startValue", JsonValueKind.Number, index), perUnitDigits, index, "startValue", 0);
+        long end = Scaled(Need(p, "endValue", JsonValueKind.Number, index), perUnitDigits, index, "endValue", 0);
         var timeline = new TimelineStacks(b, thread, timestamps);
-        timeline.Advance((long)Math.Round(start * perUnit));
+        timeline.Advance(start);
         int i = 0;
         foreach (var e in events.EnumerateArray())
         {
             string type = Str(e, "type");
-            long at = (long)Math.Round(Num(e.TryGetProperty("at", out var a) ? a : default, index, "events.at", i) * perUnit);
+            long at = Scaled(e.TryGetProperty("at", out var a) ? a : default, perUnitDigits, index, "events.at", i);
             var loc = Frame(frames, e.TryGetProperty("frame", out var f) ? f : default, index);
             if (type == "O") timeline.Open(loc, at);
             else if (type == "C") timeline.Close(loc, at);
             else throw Error($"profile {index}: events[{i}] has type \"{type}\" (expected O or C)");
             i++;
         }
-        timeline.Finish((long)Math.Round(end * perUnit));
+        timeline.Finish(end);
         if (timeline.Mismatches > 0)
             options.Diagnostics?.Invoke(new Diagnostic($"speedscope: profile {index}: {timeline.Mismatches} close events did not match the innermost open frame"));
     }
@@ -234,6 +239,14 @@ public sealed class SpeedscopeReader : IMultiProfileReader
     {
         if (e.ValueKind != JsonValueKind.Number) throw Error($"profile {profile}: {what}[{i}] is not a number");
         return e.GetDouble();
+    }
+
+    /// <summary>A number times 10^<paramref name="digits"/> (the unit's nanoseconds, or the decimals kept), exactly (see <see cref="DecimalText"/>).</summary>
+    private static long Scaled(JsonElement e, int digits, int profile, string what, int i)
+    {
+        if (e.ValueKind != JsonValueKind.Number) throw Error($"profile {profile}: {what}[{i}] is not a number");
+        if (!DecimalText.TryGetScaled(e, digits, out long v)) throw Error($"profile {profile}: {what}[{i}] is out of range ({e.GetRawText()})");
+        return v;
     }
 
     private static string Str(JsonElement e, string key) =>
