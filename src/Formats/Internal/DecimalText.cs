@@ -102,6 +102,37 @@ internal static class DecimalText
         return e.ValueKind == JsonValueKind.Number && TryParseScaled(JsonMarshal.GetRawUtf8Value(e), scale, out value);
     }
 
+    /// <summary>
+    /// Writes <paramref name="value"/> / 10^<paramref name="scale"/> (0 to 18) as exact decimal text, the inverse of
+    /// <see cref="TryParseScaled"/>: no exponent, trailing fraction zeros dropped (<c>1234500, 3</c> → <c>1234.5</c>).
+    /// </summary>
+    /// <returns>The number of bytes written (at most 41).</returns>
+    public static int Format(long value, int scale, Span<byte> dest)
+    {
+        ulong pow = 1;
+        for (int i = 0; i < scale; i++) pow *= 10;
+        ulong mag = value < 0 ? 0 - (ulong)value : (ulong)value;
+        int n = 0;
+        if (value < 0) dest[n++] = (byte)'-';
+        (mag / pow).TryFormat(dest[n..], out int len, default, CultureInfo.InvariantCulture);
+        n += len;
+        ulong frac = mag % pow;
+        if (frac == 0) return n;
+        dest[n++] = (byte)'.';
+        int digits = scale;
+        while (frac % 10 == 0) { frac /= 10; digits--; }
+        for (int i = digits - 1; i >= 0; i--, frac /= 10) dest[n + i] = (byte)('0' + (int)(frac % 10));
+        return n + digits;
+    }
+
+    /// <summary>Writes the property <paramref name="name"/> with the value <paramref name="value"/> / 10^<paramref name="scale"/>, exactly (see <see cref="Format"/>).</summary>
+    public static void WriteScaled(Utf8JsonWriter w, ReadOnlySpan<byte> name, long value, int scale)
+    {
+        Span<byte> text = stackalloc byte[48];
+        w.WritePropertyName(name);
+        w.WriteRawValue(text[..Format(value, scale, text)], skipInputValidation: true);
+    }
+
     private static bool FromDouble(double v, int scale, out long value)
     {
         double scaled = Math.Round(v * Math.Pow(10, scale), MidpointRounding.AwayFromZero);

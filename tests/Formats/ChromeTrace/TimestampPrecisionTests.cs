@@ -125,6 +125,41 @@ public class TimestampPrecisionTests
     public void DecimalTextRejectsWhatItCannotRepresent(string text) =>
         Assert.False(DecimalText.TryParseScaled(Encoding.ASCII.GetBytes(text), 3, out _));
 
+    [Theory]
+    [InlineData(1234567891L, 3, "1234567.891")]
+    [InlineData(T0, 3, "1732250000123456.789")]
+    [InlineData(1234500L, 3, "1234.5")]
+    [InlineData(1234000L, 3, "1234")]
+    [InlineData(5L, 3, "0.005")]
+    [InlineData(-1500L, 3, "-1.5")]
+    [InlineData(0L, 3, "0")]
+    [InlineData(long.MinValue, 3, "-9223372036854775.808")]
+    [InlineData(42L, 0, "42")]
+    public void DecimalTextFormatsExactly(long value, int scale, string expected)
+    {
+        var buf = new byte[48];
+        Assert.Equal(expected, Encoding.ASCII.GetString(buf, 0, DecimalText.Format(value, scale, buf)));
+        Assert.True(DecimalText.TryParseScaled(Encoding.ASCII.GetBytes(expected), scale, out long back));
+        Assert.Equal(value, back);
+    }
+
+    [Fact]
+    public void ChromeRoundTripKeepsEpochNanoseconds()
+    {
+        var p = Read("""
+            [
+            {"name":"p","ph":"X","ts":1732250000123456.789,"dur":1,"pid":1,"tid":1},
+            {"name":"c","ph":"B","ts":1732250000123456.790,"pid":1,"tid":1},
+            {"ph":"E","ts":1732250000123457.788,"pid":1,"tid":1}
+            ]
+            """, out _);
+        var json = FlameKit.Tests.Formats.Speedscope.SpeedscopeTests.Write(new FlameKit.Formats.ChromeTrace.ChromeTraceWriter(), p);
+        Assert.Contains("\"ts\":1732250000123456.79,", Encoding.UTF8.GetString(json).Replace(" ", ""));
+        var q = ProfileFormats.Read(new MemoryStream(json)).Profile;
+        Assert.Equal(["0 p 1", "1 p;c 998", "999 p 1"], Timeline(q));
+        Assert.Equal(T0, q.SampleTimestamp(0));
+    }
+
     private static Profile Read(string json, out List<string> diags)
     {
         var list = new List<string>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FlameKit.Formats.Internal;
 using FlameKit.Formats.Speedscope;
 
 namespace FlameKit.Formats.ChromeTrace;
@@ -125,8 +126,9 @@ public sealed class ChromeTraceWriter : IProfileWriter
             w.WriteStartObject();
             w.WriteString("name", trie.Name(node));
             w.WriteString("ph", "X");
-            w.WriteNumber("ts", start / 1000.0);
-            w.WriteNumber("dur", (at - start) / 1000.0);
+            // Exact µs text, not a double: absolute (epoch) times would lose their sub-µs digits (issue #4).
+            DecimalText.WriteScaled(w, "ts"u8, start, 3);
+            DecimalText.WriteScaled(w, "dur"u8, at - start, 3);
             w.WriteNumber("pid", pid);
             w.WriteNumber("tid", tid);
             w.WriteEndObject();
