@@ -109,13 +109,22 @@ public class TreeConformanceTests
     public void GoTextDumps(string fixture)
     {
         string path = Fixtures.Path(fixture);
+        WithPprofCopy(path, pb =>
+        {
+            Same(GoPprof.Run("-tree", pb), ["tree", path]);
+            Same(GoPprof.Run("-peek=main|runtime|sync", pb), ["peek", "main|runtime|sync", path]);
+        });
+    }
+
+    /// <summary>Runs <paramref name="check"/> on a temporary pprof file flamekit converts <paramref name="path"/> to.</summary>
+    private static void WithPprofCopy(string path, Action<string> check)
+    {
         string pb = Path.Combine(Path.GetTempPath(), $"flamekit-tree-{Guid.NewGuid():N}.pb.gz");
         try
         {
             var c = CliRunner.Run("", "convert", path, "--to", "pprof", "-o", pb);
             Assert.True(c.ExitCode == 0, c.StdErr);
-            Same(GoPprof.Run("-tree", pb), ["tree", path]);
-            Same(GoPprof.Run("-peek=main|runtime|sync", pb), ["peek", "main|runtime|sync", path]);
+            check(pb);
         }
         finally { File.Delete(pb); }
     }
@@ -164,15 +173,11 @@ public class TreeConformanceTests
     public void MeanOnGoTextDumps(string fixture)
     {
         string path = Fixtures.Path(fixture);
-        string pb = Path.Combine(Path.GetTempPath(), $"flamekit-tree-{Guid.NewGuid():N}.pb.gz");
-        try
+        WithPprofCopy(path, pb =>
         {
-            var c = CliRunner.Run("", "convert", path, "--to", "pprof", "-o", pb);
-            Assert.True(c.ExitCode == 0, c.StdErr);
             Same(GoPprof.Run("-top", "-mean", "-sample_index=delay", pb), ["top", "--mean", "--sample-index", "delay", path]);
             Same(GoPprof.Run("-tree", "-mean", "-sample_index=delay", pb), ["tree", "--mean", "--sample-index", "delay", path]);
-        }
-        finally { File.Delete(pb); }
+        });
     }
 
     [Theory]
