@@ -40,6 +40,12 @@ internal static class CommonOptions
         HelpName = "NAME|N",
     };
 
+    /// <summary>pprof's <c>-mean</c>, for the reports that honour it (see <see cref="ReportSupport.CheckMean"/>).</summary>
+    public static Option<bool> Mean() => new("--mean")
+    {
+        Description = "Show each value divided by the first sample type (the count) of the same samples, e.g. the mean delay per contention (pprof -mean)",
+    };
+
     /// <summary>The perf script options (stackcollapse-perf.pl's flags), added to a command as a group.</summary>
     public sealed class PerfFlags
     {

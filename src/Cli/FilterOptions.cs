@@ -47,9 +47,9 @@ internal sealed class FilterOptions
     /// The total a report's percentages are relative to: <paramref name="unfilteredTotal"/> (taken before the
     /// filters, as pprof), or the filtered profile's own with <see cref="RelativePercentages"/> when the command has it.
     /// </summary>
-    public long TotalFor(ParseResult parse, Profile filtered, int sampleType, long unfilteredTotal) =>
+    public long TotalFor(ParseResult parse, Profile filtered, int sampleType, long unfilteredTotal, bool mean = false) =>
         parse.CommandResult.Command.Options.Contains(RelativePercentages) && parse.GetValue(RelativePercentages)
-            ? FlameKit.Reports.TopReport.ReportTotal(filtered, sampleType)
+            ? FlameKit.Reports.TopReport.ReportTotal(filtered, sampleType, mean)
             : unfilteredTotal;
 
     /// <summary>pprof's "Active filters:" legend entries (<c>focus=RE</c>, ...) for the pprof filters given.</summary>

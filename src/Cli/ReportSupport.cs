@@ -14,16 +14,27 @@ internal static class ReportSupport
     /// <summary>
     /// Reads the input, resolves <c>--sample-index</c>, applies drop_frames and the filters, and returns the
     /// total percentages are relative to: the whole profile's (after any <c>--base</c>), as pprof, or the
-    /// filtered one's with <c>--relative-percentages</c>.
+    /// filtered one's with <c>--relative-percentages</c>; with <paramref name="mean"/>, pprof's <c>-mean</c> total.
     /// </summary>
-    public static (Profile Profile, int SampleType, long Total) Load(ParseResult parse, CliConsole console, InputOptions input, Option<string?> sampleIndex, FilterOptions filters)
+    public static (Profile Profile, int SampleType, long Total) Load(ParseResult parse, CliConsole console, InputOptions input, Option<string?> sampleIndex, FilterOptions filters, bool mean = false)
     {
         var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
         int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
+        if (mean) CheckMean(profile);
         profile = CliSupport.PruneDropFrames(profile);
         long total = 0;
-        profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
-        return (profile, st, filters.TotalFor(parse, profile, st, total));
+        profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st, mean));
+        return (profile, st, filters.TotalFor(parse, profile, st, total, mean));
+    }
+
+    /// <summary>
+    /// Rejects <c>--mean</c> on a profile with a single sample type: pprof would divide every value by itself and
+    /// print 1s, which is never what was meant.
+    /// </summary>
+    public static void CheckMean(Profile profile)
+    {
+        if (profile.SampleTypes.Count < 2)
+            throw CliException.Usage($"--mean divides by the profile's first sample type (a count), but this profile has only one ({profile.SampleTypes[0].Type}/{profile.SampleTypes[0].Unit})");
     }
 
     /// <summary>Writes a report in the <c>--format</c> chosen, to <c>--output</c> or stdout (whole or not at all).</summary>
@@ -53,12 +64,13 @@ internal static class ReportSupport
         });
     }
 
-    /// <summary>The fields every JSON report starts with: sample type, unit and total.</summary>
-    public static void WriteJsonHeader(Utf8JsonWriter j, Profile p, int sampleType, long total)
+    /// <summary>The fields every JSON report starts with: sample type, unit and total, and <c>"mean": true</c> with <c>--mean</c>.</summary>
+    public static void WriteJsonHeader(Utf8JsonWriter j, Profile p, int sampleType, long total, bool mean = false)
     {
         var type = p.SampleTypes[sampleType];
         j.WriteString("sampleType", type.Type);
         j.WriteString("unit", type.Unit);
         j.WriteNumber("total", total);
+        if (mean) j.WriteBoolean("mean", true);
     }
 }

@@ -62,6 +62,24 @@ public class TopConformanceTests
     public void Base(string fixture, string baseFixture) =>
         Check(fixture, ["-base=" + Fixtures.Path(baseFixture), "-nodecount=30"], ["--base", Fixtures.Path(baseFixture), "-n", "30"]);
 
+    /// <summary>pprof's <c>-mean</c> with filters, <c>-base</c> (whose counts are subtracted too) and the count itself as the value.</summary>
+    [Theory]
+    [InlineData("pprof/blocking.mutex.pb.gz", "delay", "-hide=runtime", "--hide", "runtime")]
+    [InlineData("pprof/http.block.pb.gz", "delay", "-ignore=sync", "--ignore", "sync")]
+    [InlineData("pprof/blocking.mutex.pb.gz", "delay", "-nodecount=3", "-n", "3")]
+    [InlineData("pprof/blocking.mutex.pb.gz", "contentions", "-show=main", "--show", "main")]
+    [InlineData("pprof/blocking.mutex.pb.gz", "delay", "-base=pprof/cpuwork.mutex.pb.gz", "--base", "pprof/cpuwork.mutex.pb.gz")]
+    [InlineData("pprof/cpuwork.heap.pb.gz", "inuse_space", "-base=pprof/blocking.heap.pb.gz", "--base", "pprof/blocking.heap.pb.gz")]
+    public void Mean(string fixture, string index, string pprofFlag, string flag, string value)
+    {
+        if (pprofFlag.StartsWith("-base=", StringComparison.Ordinal))
+        {
+            pprofFlag = "-base=" + Fixtures.Path(value);
+            value = Fixtures.Path(value);
+        }
+        Check(fixture, ["-mean", "-sample_index=" + index, pprofFlag], ["--mean", "--sample-index", index, flag, value]);
+    }
+
     /// <summary>pprof's numeric tag ranges (<c>KEY=LOW:HIGH</c> with units, open ends, exact values, no key).</summary>
     [Theory]
     [InlineData("-tagfocus", "bytes=1kb:64kb")]

@@ -31,6 +31,23 @@ public class TracesConformanceTests
         Assert.Equal(GoTraces(path, pp), r.StdOut);
     }
 
+    /// <summary>pprof's <c>-mean</c>: each sample's value over its first value (its count), header type <c>mean_TYPE</c>.</summary>
+    [Theory]
+    [InlineData("pprof/blocking.mutex.pb.gz", "delay")]
+    [InlineData("pprof/blocking.block.pb.gz", "delay")]
+    [InlineData("pprof/blocking.heap.pb.gz", null)]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", null)]
+    public void MeanSameAsGoToolPprof(string fixture, string? sampleIndex)
+    {
+        string path = Fixtures.Path(fixture);
+        string[] pp = sampleIndex is null ? ["-mean"] : ["-mean", "-sample_index=" + sampleIndex];
+        string[] fk = sampleIndex is null ? ["--mean"] : ["--mean", "--sample-index", sampleIndex];
+        var r = CliRunner.Run("", ["traces", .. fk, path]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("Type: mean_", r.StdOut, StringComparison.Ordinal);
+        Assert.Equal(GoTraces(path, pp), r.StdOut);
+    }
+
     /// <summary>
     /// pprof merges identical samples (same stack and labels) and drops all-zero ones before -traces; flamekit
     /// skips that copy when there is nothing to merge, so a profile where there is must still match.

@@ -109,13 +109,22 @@ public class TreeConformanceTests
     public void GoTextDumps(string fixture)
     {
         string path = Fixtures.Path(fixture);
+        WithPprofCopy(path, pb =>
+        {
+            Same(GoPprof.Run("-tree", pb), ["tree", path]);
+            Same(GoPprof.Run("-peek=main|runtime|sync", pb), ["peek", "main|runtime|sync", path]);
+        });
+    }
+
+    /// <summary>Runs <paramref name="check"/> on a temporary pprof file flamekit converts <paramref name="path"/> to.</summary>
+    private static void WithPprofCopy(string path, Action<string> check)
+    {
         string pb = Path.Combine(Path.GetTempPath(), $"flamekit-tree-{Guid.NewGuid():N}.pb.gz");
         try
         {
             var c = CliRunner.Run("", "convert", path, "--to", "pprof", "-o", pb);
             Assert.True(c.ExitCode == 0, c.StdErr);
-            Same(GoPprof.Run("-tree", pb), ["tree", path]);
-            Same(GoPprof.Run("-peek=main|runtime|sync", pb), ["peek", "main|runtime|sync", path]);
+            check(pb);
         }
         finally { File.Delete(pb); }
     }
@@ -131,6 +140,70 @@ public class TreeConformanceTests
         Same(GoPprof.Run("-top", "-nodecount=5", path), ["top", "-n", "5", path]);
         Same(GoPprof.Run("-top", "-nodecount=5", "-focus=main", "-tagignore=x=y", path), ["top", "-n", "5", "--focus", "main", "--tag-ignore", "x=y", path]);
         Same(GoPprof.Run("-top", "-nodecount=5", "-focus=main", "-relative_percentages", path), ["top", "-n", "5", "--focus", "main", "--relative-percentages", path]);
+    }
+
+    /// <summary>
+    /// pprof's <c>-mean</c> (values over the first sample type, e.g. delay per contention): node values are means,
+    /// while the order, the trimming and the caller/callee values stay raw sums, and edges into nodes whose values
+    /// are all 0 (samples with a count but no delay or bytes) stay, all as pprof prints them.
+    /// </summary>
+    [Theory]
+    [InlineData("pprof/blocking.mutex.pb.gz", "delay")]
+    [InlineData("pprof/blocking.block.pb.gz", "delay")]
+    [InlineData("pprof/http.mutex.pb.gz", "delay")]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", null)]
+    [InlineData("pprof/blocking.heap.pb.gz", null)]
+    [InlineData("pprof/http.allocs.pb.gz", "alloc_space")]
+    public void MeanSameAsGoToolPprof(string fixture, string? index)
+    {
+        string path = Fixtures.Path(fixture);
+        string[] pp = index is null ? ["-mean"] : ["-mean", "-sample_index=" + index];
+        string[] fk = index is null ? ["--mean"] : ["--mean", "--sample-index", index];
+        Same(GoPprof.Run(["-tree", .. pp, path]), ["tree", .. fk, path]);
+        Same(GoPprof.Run(["-tree", "-nodecount=8", "-cum", .. pp, path]), ["tree", "-n", "8", "--cum", .. fk, path]);
+        Same(GoPprof.Run(["-peek=main|sync", .. pp, path]), ["peek", "main|sync", .. fk, path]);
+        Same(GoPprof.Run(["-top", .. pp, path]), ["top", .. fk, path]);
+        Same(GoPprof.Run(["-top", "-focus=main", "-relative_percentages", .. pp, path]), ["top", "--focus", "main", "--relative-percentages", .. fk, path]);
+    }
+
+    /// <summary><c>--mean</c> on a Go text dump (via its pprof conversion for the oracle, as <see cref="GoTextDumps"/>).</summary>
+    [Theory]
+    [InlineData("gotext/blocking.mutex.debug1.txt")]
+    [InlineData("gotext/http.block.debug1.txt")]
+    public void MeanOnGoTextDumps(string fixture)
+    {
+        string path = Fixtures.Path(fixture);
+        WithPprofCopy(path, pb =>
+        {
+            Same(GoPprof.Run("-top", "-mean", "-sample_index=delay", pb), ["top", "--mean", "--sample-index", "delay", path]);
+            Same(GoPprof.Run("-tree", "-mean", "-sample_index=delay", pb), ["tree", "--mean", "--sample-index", "delay", path]);
+        });
+    }
+
+    [Theory]
+    [InlineData("top")]
+    [InlineData("tree")]
+    [InlineData("traces")]
+    public void MeanWithOneSampleTypeIsAUsageError(string command)
+    {
+        var r = CliRunner.Run("", command, "--mean", Fixtures.Path("pprof/blocking.goroutine.pb.gz"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("flamekit: --mean divides by the profile's first sample type (a count), but this profile has only one (goroutine/count)", r.StdErr.Trim());
+        Assert.Empty(r.StdOutBytes);
+    }
+
+    [Fact]
+    public void MeanJsonCarriesTheMeans()
+    {
+        string path = Fixtures.Path("pprof/blocking.mutex.pb.gz");
+        var r = CliRunner.Run("", "top", "--format", "json", "--mean", "--sample-index", "delay", path);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.True(doc.RootElement.GetProperty("mean").GetBoolean());
+        var raw = CliRunner.Run("", "top", "--format", "json", "--sample-index", "delay", path);
+        using var rawDoc = JsonDocument.Parse(raw.StdOut);
+        // A mean is at most the sum it divides (every count is at least 1).
+        Assert.True(doc.RootElement.GetProperty("total").GetInt64() < rawDoc.RootElement.GetProperty("total").GetInt64());
     }
 
     [Fact]

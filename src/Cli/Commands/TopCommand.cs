@@ -22,6 +22,7 @@ internal static class TopCommand
             DefaultValueFactory = _ => 0.005,
             HelpName = "F",
         };
+        var mean = CommonOptions.Mean();
         var format = ReportFormat();
         var cmd = new Command("top", """
             Print the functions with the highest values, as 'go tool pprof -top' (same rows, values and percentages).
@@ -33,9 +34,10 @@ internal static class TopCommand
               flamekit top --base old.pb.gz new.pb.gz
               flamekit top --focus 'main\.' --relative-percentages cpu.pb.gz
               flamekit top --format csv cpu.pb.gz > top.csv
+              flamekit top --mean --sample-index delay mutex.pb.gz   # mean delay per contention
             """)
         {
-            output, sampleIndex, count, cum, nodeFraction, format,
+            output, sampleIndex, count, cum, nodeFraction, mean, format,
         };
         var filters = new FilterOptions();
         cmd.Options.Add(filters.RelativePercentages);
@@ -43,13 +45,14 @@ internal static class TopCommand
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters);
+            bool m = parse.GetValue(mean);
+            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters, m);
             int n = parse.GetValue(count);
             if (n < 0) throw CliException.Usage("--nodecount must not be negative");
             double nf = parse.GetValue(nodeFraction);
             if (nf is < 0 or > 1 || double.IsNaN(nf)) throw CliException.Usage("--nodefraction must be between 0 and 1");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = total });
+            var report = TopReport.Create(profile, new TopOptions { SampleType = st, NodeCount = n, Cum = parse.GetValue(cum), NodeFraction = nf, Total = total, Mean = m });
             Timing.Report(console, "report", sw);
             ReportSupport.Write(console, parse.GetValue(output), parse.GetValue(format)!,
                 w => report.WriteText(w, filters.ActiveFilters(parse)), w => WriteCsv(report, w), j => WriteJson(report, j));
@@ -94,7 +97,7 @@ internal static class TopCommand
     private static void WriteJson(TopReport report, Utf8JsonWriter j)
     {
         j.WriteStartObject();
-        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total);
+        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total, report.Options.Mean);
         j.WriteNumber("droppedNodes", report.DroppedNodes);
         j.WriteStartArray("rows");
         foreach (var r in report.Rows)

@@ -12,15 +12,17 @@ internal static class TracesCommand
         var input = new InputOptions();
         var output = CommonOptions.Output();
         var sampleIndex = CommonOptions.SampleIndex();
+        var mean = CommonOptions.Mean();
         var cmd = new Command("traces", """
             Print every sample: its labels, value and stack (leaf first), as 'go tool pprof -traces'.
 
             Examples:
               flamekit traces goroutine.pb.gz
               flamekit traces --sample-index delay --focus 'sync\.' mutex.pb.gz
+              flamekit traces --mean --sample-index delay mutex.pb.gz   # each sample's delay per contention
             """)
         {
-            output, sampleIndex,
+            output, sampleIndex, mean,
         };
         input.AddTo(cmd);
         var filters = new FilterOptions();
@@ -29,15 +31,17 @@ internal static class TracesCommand
         {
             var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
+            bool m = parse.GetValue(mean);
+            if (m) ReportSupport.CheckMean(profile);
             profile = CliSupport.PruneDropFrames(profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
             if (!profile.HasTimestamps && NeedsMerge(profile)) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
             long total = 0;
-            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st));
+            profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st, m));
             CliIO.WriteOutput(console, parse.GetValue(output), s =>
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                TracesReport.WriteText(profile, st, w, total);
+                TracesReport.WriteText(profile, st, w, total, m);
             });
             return 0;
         });

@@ -34,6 +34,7 @@ internal static class TreeCommand
             Description = $"Hide calls whose value is below this fraction of the total (default {(peek ? "0" : "0.001")})",
             HelpName = "F",
         };
+        var mean = CommonOptions.Mean();
         var format = TopCommand.ReportFormat();
         var symbol = new Argument<string>("RE") { Description = "Show the functions whose name matches this regular expression" };
         var cmd = peek
@@ -44,6 +45,7 @@ internal static class TreeCommand
                   flamekit peek 'json\.Marshal' cpu.pb.gz
                   flamekit peek --sample-index alloc_space 'bytes\.' heap.pb.gz
                   flamekit peek --format json 'main\.' cpu.pb.gz > peek.json
+                  flamekit peek --mean --sample-index delay 'sync\.' mutex.pb.gz   # mean delay per contention
                 """)
             : new Command("tree", """
                 Print every function with its callers and callees, as 'go tool pprof -tree'.
@@ -52,9 +54,10 @@ internal static class TreeCommand
                   flamekit tree cpu.pb.gz
                   flamekit tree -n 20 --cum --focus 'main\.' cpu.pb.gz
                   flamekit tree --format csv heap.pb.gz > tree.csv
+                  flamekit tree --mean --sample-index delay block.pb.gz   # mean delay per event
                 """);
         if (peek) cmd.Arguments.Add(symbol);
-        foreach (Option o in new Option[] { output, sampleIndex, count, cum, nodeFraction, edgeFraction, format }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { output, sampleIndex, count, cum, nodeFraction, edgeFraction, mean, format }) cmd.Options.Add(o);
         input.AddTo(cmd);
         var filters = new FilterOptions();
         cmd.Options.Add(filters.RelativePercentages);
@@ -68,7 +71,8 @@ internal static class TreeCommand
                 try { rx = new Regex(re, RegexOptions.CultureInvariant); }
                 catch (ArgumentException e) { throw CliException.Usage($"parsing argument regexp {re}: {e.Message}"); }
             }
-            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters);
+            bool m = parse.GetValue(mean);
+            var (profile, st, total) = ReportSupport.Load(parse, console, input, sampleIndex, filters, m);
             var defaults = rx is null ? new TreeOptions() : TreeOptions.Peek(rx);
             int n = parse.GetValue(count) ?? defaults.NodeCount;
             if (n < 0) throw CliException.Usage("--nodecount must not be negative");
@@ -79,7 +83,7 @@ internal static class TreeCommand
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var report = TreeReport.Create(profile, defaults with
             {
-                SampleType = st, NodeCount = n, NodeFraction = nf, EdgeFraction = ef, Cum = parse.GetValue(cum), Total = total,
+                SampleType = st, NodeCount = n, NodeFraction = nf, EdgeFraction = ef, Cum = parse.GetValue(cum), Total = total, Mean = m,
             });
             Timing.Report(console, "report", sw);
             if (rx is not null && report.Nodes.Count == 0) throw CliException.Input($"no matches found for regexp: {rx}");
@@ -108,7 +112,7 @@ internal static class TreeCommand
     private static void WriteJson(TreeReport report, Utf8JsonWriter j)
     {
         j.WriteStartObject();
-        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total);
+        ReportSupport.WriteJsonHeader(j, report.Profile, report.SampleTypeIndex, report.Total, report.Options.Mean);
         j.WriteNumber("droppedNodes", report.DroppedNodes);
         j.WriteStartArray("functions");
         foreach (var n in report.Nodes)

@@ -10,6 +10,12 @@ internal sealed class CallGraph
 {
     public required string[] Names;          // per node id
     public required long[] Flat, Cum;        // per node id
+    /// <summary>
+    /// With pprof's <c>-mean</c>: per node id, the sums of the first sample type's values (the counts) over the
+    /// same samples as <see cref="Flat"/> and <see cref="Cum"/>; null otherwise. pprof divides only when showing
+    /// a value, so trimming and ordering still use the raw sums.
+    /// </summary>
+    public long[]? FlatDiv, CumDiv;
     public required int[] Nodes;             // node ids present in the graph (non-zero), in graph order
     public required List<Edge> Edges;
 
@@ -31,17 +37,22 @@ internal sealed class CallGraph
         /// <summary>Stack <c>i</c> is <c>Paths[PathStart[i]..PathStart[i + 1]]</c>.</summary>
         public required int[] PathStart;
         public required long[] StackValues;
+        /// <summary>With <c>-mean</c>: each stack's sum of the first sample type's values; null otherwise.</summary>
+        public long[]? StackDivisors;
 
         public const int InlineBit = int.MinValue;
 
         /// <summary>Builds the source with one node per function name (pprof's "functions" granularity).</summary>
-        public static Source Create(Profile p, int sampleType) => Create(p, sampleType, null);
+        /// <param name="p">The profile.</param>
+        /// <param name="sampleType">The sample type.</param>
+        /// <param name="mean">Also sum the first sample type per stack, for pprof's <c>-mean</c>.</param>
+        public static Source Create(Profile p, int sampleType, bool mean = false) => Create(p, sampleType, null, mean);
 
         /// <summary>
         /// Builds the source; with <paramref name="lineKey"/>, one node per distinct key of a location's line (e.g.
         /// function, file and line for <c>-list</c>), created in location order as pprof creates its nodes.
         /// </summary>
-        public static Source Create(Profile p, int sampleType, Func<Location, Line, string>? lineKey)
+        public static Source Create(Profile p, int sampleType, Func<Location, Line, string>? lineKey, bool mean = false)
         {
             var nameIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var names = new List<string>();
@@ -74,25 +85,32 @@ internal sealed class CallGraph
                 locNodes[i] = arr;
             }
             var perStack = new long[p.StackCount];
+            var perStackDiv = mean ? new long[p.StackCount] : null;
             int count = p.SampleCount;
             for (int i = 0; i < count; i++) perStack[p.SampleStack(i).Index] += p.SampleValue(i, sampleType);
+            if (perStackDiv is not null)
+                for (int i = 0; i < count; i++) perStackDiv[p.SampleStack(i).Index] += p.SampleValue(i, 0);
+            // pprof skips a sample only when both its value and its divisor are zero.
+            bool Used(int s) => perStack[s] != 0 || (perStackDiv is not null && perStackDiv[s] != 0);
             int stacks = 0;
             long pathLength = 0;
             for (int s = 0; s < perStack.Length; s++)
-                if (perStack[s] != 0) { stacks++; pathLength += p.StackDepth(new StackId(s)); }
+                if (Used(s)) { stacks++; pathLength += p.StackDepth(new StackId(s)); }
             var vals = new long[stacks];
+            var divs = perStackDiv is null ? null : new long[stacks];
             var starts = new int[stacks + 1];
             var paths = new int[Math.Max(16, pathLength + pathLength / 8)];
             var buf = new LocationId[64];
             int at = 0, si = 0;
             for (int s = 0; s < perStack.Length; s++)
             {
-                if (perStack[s] == 0) continue;
+                if (!Used(s)) continue;
                 var stack = new StackId(s);
                 int depth = p.StackDepth(stack);
                 if (buf.Length < depth) buf = new LocationId[depth * 2];
                 p.CopyStackLeafFirst(stack, buf);
                 vals[si] = perStack[s];
+                if (divs is not null) divs[si] = perStackDiv![s];
                 starts[si++] = at;
                 for (int i = depth - 1; i >= 0; i--)
                 {
@@ -104,7 +122,7 @@ internal sealed class CallGraph
                 }
             }
             starts[si] = at;
-            return new Source { Profile = p, Names = names.ToArray(), LocationNodes = locNodes, Paths = paths, PathStart = starts, StackValues = vals };
+            return new Source { Profile = p, Names = names.ToArray(), LocationNodes = locNodes, Paths = paths, PathStart = starts, StackValues = vals, StackDivisors = divs };
         }
     }
 
@@ -121,6 +139,9 @@ internal sealed class CallGraph
         int n = src.Names.Length;
         var flat = new long[n];
         var cum = new long[n];
+        var divs = src.StackDivisors;
+        var flatDiv = divs is null ? null : new long[n];
+        var cumDiv = divs is null ? null : new long[n];
         var seen = new int[n];
         var edges = new EdgeTable();
         int stamp = 0;
@@ -139,19 +160,37 @@ internal sealed class CallGraph
                 int entry = paths[k];
                 int node = entry & int.MaxValue;
                 if (kept is not null && !kept[node]) { residual = true; continue; }
-                if (seen[node] != stamp) { seen[node] = stamp; cum[node] += w; }
+                if (seen[node] != stamp)
+                {
+                    seen[node] = stamp;
+                    cum[node] += w;
+                    if (cumDiv is not null) cumDiv[node] += divs![si];
+                }
                 if (withEdges && parent >= 0 && node != parent && (edgeEnds is null || edgeEnds[node] || edgeEnds[parent]))
                     edges.Add(parent, node, w, entry < 0, stamp);
                 parent = node;
                 residual = false;
             }
-            if (parent >= 0 && !residual) flat[parent] += w;
+            if (parent >= 0 && !residual)
+            {
+                flat[parent] += w;
+                if (flatDiv is not null) flatDiv[parent] += divs![si];
+            }
         }
         var present = new List<int>();
         for (int i = 0; i < n; i++)
             if ((kept is null || kept[i]) && (flat[i] != 0 || cum[i] != 0)) present.Add(i);
-        return new CallGraph { Names = src.Names, Flat = flat, Cum = cum, Nodes = present.ToArray(), Edges = edges.ToList() };
+        return new CallGraph { Names = src.Names, Flat = flat, Cum = cum, Nodes = present.ToArray(), Edges = edges.ToList(), FlatDiv = flatDiv, CumDiv = cumDiv };
     }
+
+    /// <summary>The flat value shown for a node: the raw sum, or with <c>-mean</c> that over its count (pprof's FlatValue).</summary>
+    public long FlatValue(int node) => MeanOf(Flat[node], FlatDiv?[node] ?? 0);
+
+    /// <summary>The cum value shown for a node: the raw sum, or with <c>-mean</c> that over its count (pprof's CumValue).</summary>
+    public long CumValue(int node) => MeanOf(Cum[node], CumDiv?[node] ?? 0);
+
+    /// <summary>pprof's mean: integer division (truncating, as Go's), and the raw value when the divisor is 0.</summary>
+    internal static long MeanOf(long value, long divisor) => divisor == 0 ? value : value / divisor;
 
     /// <summary>
     /// Caller→callee edges keyed by an open-addressing table with a multiplicative hash: a
@@ -254,11 +293,16 @@ internal sealed class CallGraph
         });
     }
 
-    /// <summary>Drops edges lighter than <paramref name="cutoff"/> (pprof's TrimLowFrequencyEdges).</summary>
+    /// <summary>
+    /// Drops edges lighter than <paramref name="cutoff"/> (pprof's TrimLowFrequencyEdges). pprof only looks at the
+    /// incoming edges of the nodes in the graph, so an edge into a node left out for having all-zero values stays.
+    /// </summary>
     public void TrimEdges(long cutoff)
     {
         if (cutoff <= 0) return;
-        Edges.RemoveAll(e => Math.Abs(e.Weight) < cutoff);
+        var present = new bool[Names.Length];
+        foreach (int n in Nodes) present[n] = true;
+        Edges.RemoveAll(e => present[e.Callee] && Math.Abs(e.Weight) < cutoff);
     }
 
     /// <summary>pprof's inline label for a node: "(inline)" when all its incoming edges are inline, "(partial-inline)" when some are.</summary>

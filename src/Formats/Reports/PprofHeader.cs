@@ -14,8 +14,9 @@ public static class PprofHeader
     /// <param name="sampleType">The sample type reported on.</param>
     /// <param name="total">The report total, in that sample type's unit.</param>
     /// <param name="formatValue">Formats a value as the report does.</param>
+    /// <param name="mean">Whether values are pprof's <c>-mean</c> ones (the type is then shown as <c>mean_TYPE</c>).</param>
     /// <remarks>Times are printed in UTC (pprof uses the local time zone; run it with <c>TZ=UTC</c> to compare).</remarks>
-    public static List<string> ProfileLines(Profile p, int sampleType, long total, Func<long, string> formatValue)
+    public static List<string> ProfileLines(Profile p, int sampleType, long total, Func<long, string> formatValue, bool mean = false)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(formatValue);
@@ -27,7 +28,7 @@ public static class PprofHeader
             if (m.BuildId.Length > 0) lines.Add("Build ID: " + m.BuildId);
         }
         foreach (var c in p.Comments) if (!c.StartsWith('#')) lines.Add(c);
-        lines.Add("Type: " + p.SampleTypes[sampleType].Type);
+        lines.Add("Type: " + (mean ? "mean_" : "") + p.SampleTypes[sampleType].Type);
         if (p.TimeNanos != 0)
         {
             var t = DateTime.UnixEpoch.AddTicks(p.TimeNanos / 100);
@@ -56,10 +57,11 @@ public static class PprofHeader
     /// <param name="nodeFraction">The node fraction.</param>
     /// <param name="shownNodes">Nodes shown.</param>
     /// <param name="originalNodeCount">Nodes left after the node fraction.</param>
+    /// <param name="mean">Whether values are pprof's <c>-mean</c> ones.</param>
     public static IReadOnlyList<string> Lines(Profile p, int sampleType, long total, Func<long, string> formatValue, IReadOnlyList<string>? activeFilters,
-        long flatSum, int droppedNodes, double nodeFraction, int shownNodes, int originalNodeCount)
+        long flatSum, int droppedNodes, double nodeFraction, int shownNodes, int originalNodeCount, bool mean = false)
     {
-        var lines = ProfileLines(p, sampleType, total, formatValue);
+        var lines = ProfileLines(p, sampleType, total, formatValue, mean);
         if (activeFilters is { Count: > 0 })
         {
             lines.Add("Active filters:");

@@ -18,16 +18,21 @@ public sealed record TopOptions
     /// <summary>
     /// The total percentages are relative to; null uses the profile's own. pprof computes it before applying
     /// focus/ignore/hide/show (unless <c>-relative_percentages</c>), so pass the unfiltered profile's
-    /// <see cref="TopReport.ReportTotal"/> to match it.
+    /// <see cref="TopReport.ReportTotal(Profile, int, bool)"/> to match it.
     /// </summary>
     public long? Total { get; init; }
+    /// <summary>
+    /// pprof's <c>-mean</c>: show each value divided by the sum of the first sample type (the count) over the
+    /// same samples, e.g. the mean delay per contention. Rows are still trimmed and ordered by the raw sums, as pprof.
+    /// </summary>
+    public bool Mean { get; init; }
 }
 
 /// <summary>One row of a <see cref="TopReport"/>.</summary>
 /// <param name="Name">Function name.</param>
 /// <param name="InlineLabel"><c>(inline)</c>, <c>(partial-inline)</c> or "".</param>
-/// <param name="Flat">Value of samples whose leaf is this function.</param>
-/// <param name="Cum">Value of samples with this function anywhere on the stack (counted once per sample).</param>
+/// <param name="Flat">Value of samples whose leaf is this function (their mean with <see cref="TopOptions.Mean"/>).</param>
+/// <param name="Cum">Value of samples with this function anywhere on the stack, counted once per sample (their mean with <see cref="TopOptions.Mean"/>).</param>
 public readonly record struct TopRow(string Name, string InlineLabel, long Flat, long Cum);
 
 /// <summary>
@@ -74,13 +79,13 @@ public sealed class TopReport
         ArgumentNullException.ThrowIfNull(p);
         options ??= new TopOptions();
         int st = options.SampleType ?? p.DefaultSampleTypeIndex;
-        long total = options.Total ?? ReportTotal(p, st);
+        long total = options.Total ?? ReportTotal(p, st, options.Mean);
 
-        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total);
+        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total, mean: options.Mean);
         var g = t.Graph;
         var inl = g.InlineLabels();
         var rows = new List<TopRow>(g.Nodes.Length);
-        foreach (int n in g.Nodes) rows.Add(new TopRow(g.Names[n], inl[n], g.Flat[n], g.Cum[n]));
+        foreach (int n in g.Nodes) rows.Add(new TopRow(g.Names[n], inl[n], g.FlatValue(n), g.CumValue(n)));
         int dropped = t.DroppedNodes, origCount = t.OriginalNodeCount;
         string outputUnit = t.OutputUnit;
         return new TopReport(p, st, rows, total, dropped, origCount, outputUnit, options);
@@ -89,12 +94,25 @@ public sealed class TopReport
     /// <summary>pprof's report total: the sum of the absolute values of one sample type.</summary>
     /// <param name="p">The profile.</param>
     /// <param name="sampleType">Index into <see cref="Profile.SampleTypes"/>.</param>
-    public static long ReportTotal(Profile p, int sampleType)
+    public static long ReportTotal(Profile p, int sampleType) => ReportTotal(p, sampleType, mean: false);
+
+    /// <summary>
+    /// pprof's report total (<c>computeTotal</c>): the sum of the absolute values of one sample type; with
+    /// <paramref name="mean"/>, divided by the sum of the first sample type (unless that is 0), as <c>-mean</c>.
+    /// </summary>
+    /// <param name="p">The profile.</param>
+    /// <param name="sampleType">Index into <see cref="Profile.SampleTypes"/>.</param>
+    /// <param name="mean">pprof's <c>-mean</c>.</param>
+    public static long ReportTotal(Profile p, int sampleType, bool mean)
     {
         ArgumentNullException.ThrowIfNull(p);
-        long total = 0;
-        for (int i = 0; i < p.SampleCount; i++) total += Math.Abs(p.SampleValue(i, sampleType));
-        return total;
+        long total = 0, div = 0;
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            total += Math.Abs(p.SampleValue(i, sampleType));
+            if (mean) div += p.SampleValue(i, 0);
+        }
+        return CallGraph.MeanOf(total, div);
     }
 
     /// <summary>Formats a value as pprof does in this report (e.g. <c>0.12s</c>, <c>1805.17kB</c>).</summary>
@@ -110,7 +128,7 @@ public sealed class TopReport
     {
         long flatSum = 0;
         foreach (var r in Rows) flatSum += r.Flat;
-        return PprofHeader.Lines(Profile, SampleTypeIndex, Total, FormatValue, activeFilters, flatSum, DroppedNodes, Options.NodeFraction, Rows.Count, OriginalNodeCount);
+        return PprofHeader.Lines(Profile, SampleTypeIndex, Total, FormatValue, activeFilters, flatSum, DroppedNodes, Options.NodeFraction, Rows.Count, OriginalNodeCount, Options.Mean);
     }
 
     /// <summary>Writes the report as <c>go tool pprof -top</c> prints it.</summary>

@@ -16,13 +16,14 @@ public static class TracesReport
     /// <param name="sampleType">Index into <see cref="Profile.SampleTypes"/>.</param>
     /// <param name="w">The destination.</param>
     /// <param name="total">The report total for the <c>Duration:</c> header line (pprof takes it before filtering); null uses <paramref name="p"/>'s.</param>
-    public static void WriteText(Profile p, int sampleType, TextWriter w, long? total = null)
+    /// <param name="mean">pprof's <c>-mean</c>: each sample's value divided by its first value (its count), unless that is 0.</param>
+    public static void WriteText(Profile p, int sampleType, TextWriter w, long? total = null, bool mean = false)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(w);
         string unit = p.SampleTypes[sampleType].Unit;
-        long reportTotal = total ?? TopReport.ReportTotal(p, sampleType);
-        foreach (var line in PprofHeader.ProfileLines(p, sampleType, reportTotal, v => PprofMeasurement.ScaledLabel(v, unit, "minimum")))
+        long reportTotal = total ?? TopReport.ReportTotal(p, sampleType, mean);
+        foreach (var line in PprofHeader.ProfileLines(p, sampleType, reportTotal, v => PprofMeasurement.ScaledLabel(v, unit, "minimum"), mean))
             w.Write(line + "\n");
         // Every location's lines and every label set are formatted once: the report repeats them millions of times.
         var locText = new string[]?[p.Locations.Length];
@@ -41,6 +42,7 @@ public static class TracesReport
             var ls = p.SampleLabels(i);
             w.Write(labelText[ls.Index] ??= LabelLines(p.Labels(ls)));
             long v = p.SampleValue(i, sampleType);
+            if (mean) v = CallGraph.MeanOf(v, p.SampleValue(i, 0));
             var leaf = LocationLines(p, buf[0].Index, locText);
             w.Write(string.Format(CultureInfo.InvariantCulture, "{0,10}   ", PprofMeasurement.ScaledLabel(v, unit, "minimum")));
             w.Write(leaf[0]);

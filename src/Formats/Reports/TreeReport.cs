@@ -20,6 +20,11 @@ public sealed record TreeOptions
     public long? Total { get; init; }
     /// <summary>Only nodes whose name matches are shown (pprof <c>-peek</c>); null shows every node.</summary>
     public Regex? Symbol { get; init; }
+    /// <summary>
+    /// pprof's <c>-mean</c>: each function's flat and cum divided by the first sample type (the count) over the
+    /// same samples. As pprof, the caller/callee values stay raw sums and nodes are ordered by the raw sums.
+    /// </summary>
+    public bool Mean { get; init; }
 
     /// <summary>The options of <c>go tool pprof -peek RE</c>: no trimming, nodes matching <paramref name="symbol"/>.</summary>
     /// <param name="symbol">The expression.</param>
@@ -28,14 +33,14 @@ public sealed record TreeOptions
 
 /// <summary>One caller or callee of a <see cref="TreeNode"/>.</summary>
 /// <param name="Name">The other function.</param>
-/// <param name="Value">Value of the calls (counted once per sample).</param>
+/// <param name="Value">Value of the calls (counted once per sample; a raw sum even with <see cref="TreeOptions.Mean"/>, as pprof).</param>
 /// <param name="Inline">Whether every such call was inlined.</param>
 public readonly record struct TreeEdge(string Name, long Value, bool Inline);
 
 /// <summary>One function of a <see cref="TreeReport"/> with its callers and callees, heaviest first.</summary>
 /// <param name="Name">Function name.</param>
-/// <param name="Flat">Value of samples whose leaf is this function.</param>
-/// <param name="Cum">Value of samples with this function anywhere on the stack.</param>
+/// <param name="Flat">Value of samples whose leaf is this function (their mean with <see cref="TreeOptions.Mean"/>).</param>
+/// <param name="Cum">Value of samples with this function anywhere on the stack (their mean with <see cref="TreeOptions.Mean"/>).</param>
 /// <param name="Callers">Incoming edges.</param>
 /// <param name="Callees">Outgoing edges.</param>
 public sealed record TreeNode(string Name, long Flat, long Cum, IReadOnlyList<TreeEdge> Callers, IReadOnlyList<TreeEdge> Callees);
@@ -93,8 +98,8 @@ public sealed class TreeReport
         ArgumentNullException.ThrowIfNull(p);
         options ??= new TreeOptions();
         int st = options.SampleType ?? p.DefaultSampleTypeIndex;
-        long total = options.Total ?? TopReport.ReportTotal(p, st);
-        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total, options.Symbol);
+        long total = options.Total ?? TopReport.ReportTotal(p, st, options.Mean);
+        var t = TrimmedGraph.Create(p, st, options.NodeFraction, options.EdgeFraction, options.NodeCount, options.Cum, total, options.Symbol, options.Mean);
         var g = t.Graph;
         var inEdges = new Dictionary<int, List<TreeEdge>>();
         var outEdges = new Dictionary<int, List<TreeEdge>>();
@@ -107,9 +112,9 @@ public sealed class TreeReport
         long flatSum = 0;
         foreach (int n in g.Nodes)
         {
-            flatSum += g.Flat[n];
+            flatSum += g.FlatValue(n);
             if (options.Symbol is not null && !options.Symbol.IsMatch(g.Names[n])) continue;
-            nodes.Add(new TreeNode(g.Names[n], g.Flat[n], g.Cum[n], Sorted(inEdges, n), Sorted(outEdges, n)));
+            nodes.Add(new TreeNode(g.Names[n], g.FlatValue(n), g.CumValue(n), Sorted(inEdges, n), Sorted(outEdges, n)));
         }
         return new TreeReport(p, st, nodes, total, flatSum, t.DroppedNodes, t.OriginalNodeCount, g.Nodes.Length, t.OutputUnit, options);
 
@@ -139,7 +144,7 @@ public sealed class TreeReport
     /// <summary>pprof's header lines (see <see cref="PprofHeader.Lines"/>).</summary>
     /// <param name="activeFilters">pprof's filter legend entries such as <c>focus=main</c>, or null.</param>
     public IReadOnlyList<string> HeaderLines(IReadOnlyList<string>? activeFilters = null) =>
-        PprofHeader.Lines(Profile, SampleTypeIndex, Total, FormatValue, activeFilters, _flatSum, DroppedNodes, Options.NodeFraction, _graphNodes, OriginalNodeCount);
+        PprofHeader.Lines(Profile, SampleTypeIndex, Total, FormatValue, activeFilters, _flatSum, DroppedNodes, Options.NodeFraction, _graphNodes, OriginalNodeCount, Options.Mean);
 
     /// <summary>Writes the report as <c>go tool pprof -tree</c> (or <c>-peek</c>) prints it.</summary>
     /// <param name="w">The destination.</param>

@@ -21,10 +21,11 @@ internal sealed class TrimmedGraph
     /// <param name="cum">Order by cum instead of flat.</param>
     /// <param name="total">The report total (for the output unit).</param>
     /// <param name="edgesOf">When not null, only the edges of nodes whose name matches are collected (for peek).</param>
+    /// <param name="mean">pprof's -mean: nodes also carry their counts, and the output unit suits the mean values.</param>
     public static TrimmedGraph Create(Profile p, int st, double nodeFraction, double edgeFraction, int nodeCount, bool cum, long total,
-        System.Text.RegularExpressions.Regex? edgesOf = null)
+        System.Text.RegularExpressions.Regex? edgesOf = null, bool mean = false)
     {
-        var src = CallGraph.Source.Create(p, st);
+        var src = CallGraph.Source.Create(p, st, mean);
         bool[]? edgeEnds = null;
         if (edgesOf is not null)
         {
@@ -33,6 +34,7 @@ internal sealed class TrimmedGraph
         }
         bool oneBuild = nodeFraction == 0 && nodeCount <= 0;
         var g = CallGraph.Build(src, null, withEdges: oneBuild, edgeEnds);
+        // Cutoffs, like the ordering, use the raw sums even with -mean (pprof's newTrimmedGraph does).
         long totalValue = 0;
         foreach (int n in g.Nodes) totalValue += g.Flat[n];
         long nodeCutoff = Math.Abs((long)(totalValue * nodeFraction));
@@ -46,25 +48,31 @@ internal sealed class TrimmedGraph
         if (dropped > 0) g.Nodes = Array.FindAll(g.Nodes, n => kept[n]);
         int origCount = g.Nodes.Length;
         g.Sort(cum);
-        if (nodeCount > 0 && nodeCount < g.Nodes.Length)
+        bool cut = nodeCount > 0 && nodeCount < g.Nodes.Length;
+        if (cut)
             for (int i = nodeCount; i < g.Nodes.Length; i++) kept[g.Nodes[i]] = false;
         if (!oneBuild)
         {
-            g = CallGraph.Build(src, kept, withEdges: true, edgeEnds);
+            // pprof rebuilds only when it dropped something. Without a rebuild, edges to nodes whose raw values are
+            // all 0 (with -mean, samples of value 0 but a non-zero count) stay, so build with every node then.
+            g = CallGraph.Build(src, dropped > 0 || cut ? kept : null, withEdges: true, edgeEnds);
             g.Sort(cum);
         }
         g.TrimEdges(edgeCutoff);
         return new TrimmedGraph { Graph = g, DroppedNodes = dropped, OriginalNodeCount = origCount, OutputUnit = OutputUnitFor(g, p.SampleTypes[st].Unit, total) };
     }
 
-    /// <summary>pprof's selectOutputUnit: a unit that suits the smallest non-zero value, unless the largest is 100x bigger.</summary>
+    /// <summary>
+    /// pprof's selectOutputUnit: a unit that suits the smallest non-zero value shown (a mean with <c>-mean</c>),
+    /// unless the total is 100x bigger.
+    /// </summary>
     private static string OutputUnitFor(CallGraph g, string sampleUnit, long total)
     {
         long minValue = 0;
         foreach (int n in g.Nodes)
         {
-            long v = Math.Abs(g.Flat[n]);
-            if (v == 0) v = Math.Abs(g.Cum[n]);
+            long v = Math.Abs(g.FlatValue(n));
+            if (v == 0) v = Math.Abs(g.CumValue(n));
             if (v > 0 && (minValue == 0 || v < minValue)) minValue = v;
         }
         if (g.Nodes.Length == 0) return "minimum"; // pprof leaves its default when the graph is empty
