@@ -22,7 +22,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null || { log "apt-get install failed"; exit 1; }
 fi
 log "go: $(go version 2>&1)"
-log "chromium: $(chromium --version 2>&1 | head -1)"
+log "chromium: $(chromium --version 2>/dev/null | tail -1)"  # Debian's wrapper prints a shell warning on stderr first
 
 # --- the real speedscope app and ajv (tests/speedscope-app, pinned in its package-lock.json) -----
 # The speedscope conformance and schema tests fail without them, so CI fails here first and says why.
