@@ -58,7 +58,7 @@ internal static class TracesCommand
         for (int i = 0; i < p.SampleCount; i++)
         {
             bool allZero = true;
-            foreach (long v in p.SampleValues(i)) if (v != 0) { allZero = false; break; }
+            for (int t = 0; t < p.SampleTypes.Count; t++) if (p.SampleValue(i, t) != 0) { allZero = false; break; }
             if (allZero || !seen.Add((p.SampleStack(i).Index, p.SampleLabels(i).Index, p.SampleThread(i).Index))) return true;
         }
         return false;

@@ -28,7 +28,9 @@ public sealed class Profile
     private readonly Label[][] _labelSets;
     private readonly ThreadInfo[] _threads;
     private readonly int[] _sampleStacks;
-    private readonly long[] _values;
+    // Exactly one of the two: stored values (row-major), or one value column derived from the timestamps.
+    private long[]? _values;
+    private readonly DerivedValues? _derived;
     private readonly int[]? _sampleLabels;
     private readonly SampleTimestamps? _timestamps;
     private readonly SampleThreads? _sampleThreads;
@@ -58,6 +60,7 @@ public sealed class Profile
         _threads = s.Threads;
         _sampleStacks = s.SampleStacks;
         _values = s.Values;
+        _derived = s.DerivedValues;
         _sampleLabels = s.SampleLabels;
         _timestamps = s.Timestamps;
         _sampleThreads = s.SampleThreads;
@@ -171,13 +174,51 @@ public sealed class Profile
     public StackId SampleStack(int sample) => new(_sampleStacks[sample]);
 
     /// <summary>The values of sample <paramref name="sample"/>, one per sample type.</summary>
+    /// <remarks>
+    /// A timeline's values are not stored (each is the next timestamp minus this one); the first call
+    /// then writes them all out once (8 bytes per sample) so that the span can point at them. Code that
+    /// goes through every sample should prefer <see cref="SampleValue"/> or <see cref="CopySampleValues"/>,
+    /// which never do.
+    /// </remarks>
     /// <param name="sample">Sample index.</param>
-    public ReadOnlySpan<long> SampleValues(int sample) => _values.AsSpan(sample * SampleTypes.Count, SampleTypes.Count);
+    public ReadOnlySpan<long> SampleValues(int sample) => StoredValues().AsSpan(sample * SampleTypes.Count, SampleTypes.Count);
+
+    /// <summary>Copies the values of sample <paramref name="sample"/>, one per sample type, into <paramref name="destination"/>.</summary>
+    /// <param name="sample">Sample index.</param>
+    /// <param name="destination">At least <see cref="SampleTypes"/>.Count elements.</param>
+    public void CopySampleValues(int sample, Span<long> destination)
+    {
+        if (_values is null)
+        {
+            if ((uint)sample >= (uint)_sampleCount) throw new ArgumentOutOfRangeException(nameof(sample));
+            destination[0] = _derived![sample];
+            return;
+        }
+        int k = SampleTypes.Count;
+        _values.AsSpan(sample * k, k).CopyTo(destination);
+    }
 
     /// <summary>One value of one sample.</summary>
     /// <param name="sample">Sample index.</param>
     /// <param name="sampleType">Index into <see cref="SampleTypes"/>.</param>
-    public long SampleValue(int sample, int sampleType) => _values[sample * SampleTypes.Count + sampleType];
+    public long SampleValue(int sample, int sampleType)
+    {
+        if (_values is not null) return _values[sample * SampleTypes.Count + sampleType];
+        if ((uint)sampleType >= 1u) throw new ArgumentOutOfRangeException(nameof(sampleType));
+        if ((uint)sample >= (uint)_sampleCount) throw new ArgumentOutOfRangeException(nameof(sample));
+        return _derived![sample];
+    }
+
+    /// <summary>The stored values, written out from the derived column on first use.</summary>
+    private long[] StoredValues()
+    {
+        if (_values is not null) return _values;
+        var values = new long[_sampleCount];
+        for (int i = 0; i < values.Length; i++) values[i] = _derived![i];
+        // Racing threads compute the same array; either one may win.
+        _values = values;
+        return values;
+    }
 
     /// <summary>The label set of a sample (<see cref="LabelSetId.Empty"/> when it has none).</summary>
     /// <param name="sample">Sample index.</param>
@@ -204,7 +245,7 @@ public sealed class Profile
             int k = SampleTypes.Count;
             var totals = new long[k];
             for (int i = 0; i < _sampleCount; i++)
-                for (int t = 0; t < k; t++) totals[t] += _values[i * k + t];
+                for (int t = 0; t < k; t++) totals[t] += SampleValue(i, t);
             _totals = totals;
         }
         return _totals[sampleType];

@@ -156,3 +156,67 @@ internal sealed class SampleThreads
         _runThread = new(0);
     }
 }
+
+/// <summary>
+/// A one-type value column that is not stored: the value of sample <c>i</c> is the timestamp of sample
+/// <c>i + 1</c> minus its own, as for the samples a timeline (Chrome trace events, evented speedscope
+/// profiles) is cut into, where each interval ends where the next one starts. A 500 MB trace's 9 M values
+/// would take 73 MB as <see cref="long"/>s. Samples whose value is not that difference (the last sample of
+/// each thread, whose successor starts another thread's timeline) keep theirs as exceptions, marked in a
+/// bitmap so that reading a value costs no hash lookup. Filled by <see cref="ProfileBuilder"/> one sample
+/// behind: a sample's value can only be checked once the next timestamp is known.
+/// </summary>
+internal sealed class DerivedValues(SampleTimestamps timestamps)
+{
+    private readonly Dictionary<int, long> _exceptions = [];
+    private GrowArray<ulong> _isException = new(0);
+    private long _pending;
+    private int _count;
+    private bool _finished;
+
+    /// <summary>Number of values.</summary>
+    public int Count => _count;
+
+    /// <summary>Number of values kept as exceptions.</summary>
+    public int ExceptionCount => _exceptions.Count;
+
+    /// <summary>The value of sample <paramref name="sample"/> (only after <see cref="Finish"/>).</summary>
+    public long this[int sample]
+    {
+        get
+        {
+            if ((_isException[sample >> 6] & (1UL << sample)) != 0) return _exceptions[sample];
+            return timestamps[sample + 1] - timestamps[sample];
+        }
+    }
+
+    /// <summary>
+    /// Appends the value of the sample whose timestamp was just appended to the timestamp column (which
+    /// therefore holds <see cref="Count"/> + 1 timestamps).
+    /// </summary>
+    public void Add(long value)
+    {
+        int n = _count;
+        if ((n & 63) == 0) _isException.Add(0);
+        if (n > 0 && _pending != timestamps[n] - timestamps[n - 1]) MarkException(n - 1, _pending);
+        _pending = value;
+        _count = n + 1;
+    }
+
+    /// <summary>Ends the column: the last value has no successor and is kept as an exception.</summary>
+    public void Finish()
+    {
+        if (_finished || _count == 0) { _finished = true; return; }
+        MarkException(_count - 1, _pending);
+        _finished = true;
+    }
+
+    /// <summary>Reserves room for the bitmap of <paramref name="count"/> samples.</summary>
+    public void EnsureCapacity(int count) => _isException.EnsureCapacity((count >> 6) + 1);
+
+    private void MarkException(int sample, long value)
+    {
+        _exceptions[sample] = value;
+        _isException.AsWritableSpan()[sample >> 6] |= 1UL << sample;
+    }
+}

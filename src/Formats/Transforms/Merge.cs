@@ -129,6 +129,8 @@ public static partial class ProfileTransforms
                 for (int j = 0; j < lines.Length; j++) lines[j] = lines[j] with { Function = new FunctionId(fnMap[lines[j].Function.Index]) };
                 locMap[i] = b.AddLocation(loc.Address, new MappingId(mapMap[loc.Mapping.Index]), lines, loc.IsFolded).Index;
             }
+            // Copied rather than SampleValues: a timeline's values are derived, not stored (see Profile.CopySampleValues).
+            var raw = new long[q.SampleTypes.Count];
             var threadMap = new int[q.Threads.Count];
             for (int i = 0; i < threadMap.Length; i++) threadMap[i] = b.AddThread(q.Threads[i]).Index;
             var stackMap = new int[q.StackCount];
@@ -168,7 +170,8 @@ public static partial class ProfileTransforms
                 }
                 var th = q.SampleThread(i);
                 var nth = th.IsNone ? ThreadIndex.None : new ThreadIndex(threadMap[th.Index]);
-                var values = q.SampleValues(i);
+                q.CopySampleValues(i, raw);
+                ReadOnlySpan<long> values = raw;
                 if (project is not null) { project(inputIndex, values, projected); values = projected; }
                 bool zero = true;
                 for (int t = 0; t < k; t++)

@@ -52,6 +52,7 @@ internal static class ProfileCopier
         var stackMap = new int[source.StackCount];
         Array.Fill(stackMap, -1);
         stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        var values = new long[source.SampleTypes.Count]; // copied: a timeline's values are derived, not stored
         var labelMap = new int[source.LabelSetCount];
         Array.Fill(labelMap, -1);
         labelMap[0] = 0;
@@ -66,7 +67,7 @@ internal static class ProfileCopier
             var ls = source.SampleLabels(i);
             ref int nl = ref labelMap[ls.Index];
             if (nl < 0) nl = b.AddLabelSet(source.Labels(ls)).Index;
-            var values = source.SampleValues(i);
+            source.CopySampleValues(i, values);
             if (source.HasTimestamps)
                 b.AddSample(new StackId(ns), values, source.SampleTimestamp(i), source.SampleThread(i), new LabelSetId(nl));
             else

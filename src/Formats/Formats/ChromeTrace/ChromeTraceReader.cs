@@ -282,7 +282,8 @@ public sealed class ChromeTraceReader : IProfileReader
 
         private Profile BuildTimelines(string name, ReadOptions options)
         {
-            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name };
+            // A sample lasts until the thread's next one starts: its value need not be stored.
+            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name, DeriveValuesFromTimestamps = true };
             // Each open or close ends at most one sample: the per-sample arrays are sized once. One record
             // buffer, as large as the busiest thread needs, serves every thread in turn.
             long records = 0;

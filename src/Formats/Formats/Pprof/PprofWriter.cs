@@ -165,6 +165,7 @@ public sealed class PprofWriter : IProfileWriter
             for (int s = 0; s < p.StackCount; s++) maxDepth = Math.Max(maxDepth, p.StackDepth(new StackId(s)));
             var stack = new LocationId[Math.Max(1, maxDepth)];
             var values = new long[k];
+            var raw = new long[k]; // copied: a timeline's values are derived, not stored
             bool threads = p.HasThreads;
             string[]? threadNames = null;
             if (threads)
@@ -181,7 +182,7 @@ public sealed class PprofWriter : IProfileWriter
             for (int i = 0; i < p.SampleCount; i++)
             {
                 int depth = p.CopyStackLeafFirst(p.SampleStack(i), stack);
-                var raw = p.SampleValues(i);
+                p.CopySampleValues(i, raw);
                 for (int t = 0; t < k; t++)
                     values[t] = scale[t] == 1 ? raw[t] : (long)Math.Round((decimal)raw[t] / scale[t], MidpointRounding.AwayFromZero);
                 var labels = p.Labels(p.SampleLabels(i));
