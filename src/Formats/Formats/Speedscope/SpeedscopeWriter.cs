@@ -37,19 +37,14 @@ public sealed class SpeedscopeWriter : IProfileWriter
         var frames = new FrameTable(profile);
 
         // Groups: one per thread (in thread order), or the whole profile.
-        var groups = new List<(string Name, List<int> Samples)>();
+        var groups = new List<(string Name, SampleList Samples)>();
         if (profile.HasThreads)
         {
-            var byThread = new List<int>[profile.Threads.Count + 1];
-            for (int i = 0; i < profile.SampleCount; i++)
-            {
-                var t = profile.SampleThread(i);
-                (byThread[t.IsNone ? profile.Threads.Count : t.Index] ??= []).Add(i);
-            }
+            var byThread = SampleList.ByThread(profile);
             for (int t = 0; t < byThread.Length; t++)
             {
                 if (byThread[t] is null) continue;
-                groups.Add((t == profile.Threads.Count ? "(no thread)" : ThreadLabel(profile.Threads[t]), byThread[t]));
+                groups.Add((t == profile.Threads.Count ? "(no thread)" : ThreadLabel(profile.Threads[t]), byThread[t]!));
             }
             // Threads known by name alone (perf's comm) can share it: tell them apart by id, as speedscope's
             // perf importer does.
@@ -61,9 +56,9 @@ public sealed class SpeedscopeWriter : IProfileWriter
                 if (shared.Contains(name) && !t.IsNone) groups[g] = ($"{name} (tid {profile.Threads[t.Index].Id})", samples);
             }
         }
-        else groups.Add(("", Enumerable.Range(0, profile.SampleCount).ToList()));
+        else groups.Add(("", SampleList.Range(0, profile.SampleCount)));
         if (profile.HasTimestamps)
-            foreach (var g in groups) g.Samples.Sort((a, b) => profile.SampleTimestamp(a).CompareTo(profile.SampleTimestamp(b)) is int c && c != 0 ? c : a.CompareTo(b));
+            foreach (var g in groups) g.Samples.SortByTime(profile);
         ReportLosses(profile, groups, options);
 
         int types = profile.SampleTypes.Count;
@@ -171,7 +166,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
         return $"{process}, {thread}";
     }
 
-    private static void ReportLosses(Profile profile, List<(string Name, List<int> Samples)> groups, WriteOptions options)
+    private static void ReportLosses(Profile profile, List<(string Name, SampleList Samples)> groups, WriteOptions options)
     {
         if (options.Diagnostics is null) return;
         var lost = new List<string>();
@@ -191,7 +186,7 @@ public sealed class SpeedscopeWriter : IProfileWriter
     /// next begins (timelines read from traces, evented profiles, V8 CPU profiles); otherwise the gaps, or
     /// the timing itself when no sample type is a time.
     /// </summary>
-    private static string? TimestampLoss(Profile profile, List<(string Name, List<int> Samples)> groups)
+    private static string? TimestampLoss(Profile profile, List<(string Name, SampleList Samples)> groups)
     {
         int type = -1;
         for (int t = 0; t < profile.SampleTypes.Count && type < 0; t++)
@@ -211,6 +206,91 @@ public sealed class SpeedscopeWriter : IProfileWriter
             }
         }
         return count == 0 ? null : $"the time between samples ({count} gaps or overlaps, {gaps / 1e6:0.###} ms; samples are written back to back in time order)";
+    }
+
+    /// <summary>
+    /// The samples of one profile (a thread), in the order they are written: a range of sample indices
+    /// while that is the order, else an array. Timeline readers add a thread's samples together and in
+    /// time order, so a 9 M-sample trace needs no per-sample list here (it took 37 to 73 MB as
+    /// <see cref="List{T}"/>s of indices, more than the profile's own stack column).
+    /// </summary>
+    private sealed class SampleList
+    {
+        private readonly int _start;
+        private int[]? _items;
+
+        private SampleList(int start, int count, int[]? items) { _start = start; Count = count; _items = items; }
+
+        /// <summary>Number of samples.</summary>
+        public int Count { get; }
+
+        /// <summary>The <paramref name="k"/>-th sample index.</summary>
+        public int this[int k] => _items is null ? _start + k : _items[k];
+
+        /// <summary>Samples <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1.</summary>
+        public static SampleList Range(int start, int count) => new(start, count, null);
+
+        /// <summary>The samples of each thread in index order (the last slot: samples without a thread); null where none.</summary>
+        public static SampleList?[] ByThread(Profile profile)
+        {
+            int slots = profile.Threads.Count + 1;
+            var count = new int[slots];
+            var first = new int[slots];
+            var last = new int[slots];
+            for (int i = 0; i < profile.SampleCount; i++)
+            {
+                var t = profile.SampleThread(i);
+                int slot = t.IsNone ? slots - 1 : t.Index;
+                if (count[slot]++ == 0) first[slot] = i;
+                last[slot] = i;
+            }
+            var lists = new SampleList?[slots];
+            bool scattered = false;
+            for (int t = 0; t < slots; t++)
+            {
+                if (count[t] == 0) continue;
+                bool contiguous = last[t] - first[t] + 1 == count[t];
+                lists[t] = new SampleList(first[t], count[t], contiguous ? null : new int[count[t]]);
+                scattered |= !contiguous;
+            }
+            if (scattered)
+            {
+                var fill = new int[slots];
+                for (int i = 0; i < profile.SampleCount; i++)
+                {
+                    var t = profile.SampleThread(i);
+                    int slot = t.IsNone ? slots - 1 : t.Index;
+                    if (lists[slot]!._items is { } items) items[fill[slot]++] = i;
+                }
+            }
+            return lists;
+        }
+
+        /// <summary>Orders the samples by timestamp, then index (unchanged when they are in that order already).</summary>
+        public void SortByTime(Profile profile)
+        {
+            bool sorted = true;
+            for (int k = 1; k < Count && sorted; k++)
+            {
+                int a = this[k - 1], b = this[k];
+                long ta = profile.SampleTimestamp(a), tb = profile.SampleTimestamp(b);
+                sorted = ta < tb || ta == tb && a < b;
+            }
+            if (sorted) return;
+            var items = _items ?? Enumerable.Range(_start, Count).ToArray();
+            Array.Sort(items, (a, b) => profile.SampleTimestamp(a).CompareTo(profile.SampleTimestamp(b)) is int c && c != 0 ? c : a.CompareTo(b));
+            _items = items;
+        }
+
+        public Enumerator GetEnumerator() => new(this);
+
+        /// <summary>Allocation-free <c>foreach</c>.</summary>
+        public struct Enumerator(SampleList list)
+        {
+            private int _k = -1;
+            public readonly int Current => list[_k];
+            public bool MoveNext() => ++_k < list.Count;
+        }
     }
 
     private static string Version()
