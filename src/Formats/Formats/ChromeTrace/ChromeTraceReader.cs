@@ -49,7 +49,7 @@ public sealed class ChromeTraceReader : IProfileReader
     /// <inheritdoc/>
     public Profile Read(Stream input, ReadOptions options)
     {
-        var state = new TraceState();
+        using var state = new TraceState();
         var scanner = new TraceScanner(input, state);
         scanner.Run();
         if (scanner.Truncated)
@@ -87,14 +87,26 @@ public sealed class ChromeTraceReader : IProfileReader
     {
         public long Pid { get; } = pid;
         public long Tid { get; } = tid;
-        public ChunkedList<DurationEvent>? Durations { get; set; } = new();
-        public ChunkedList<Span>? Spans { get; set; } = new();
-        public ChunkedList<SampleEvent>? Samples { get; set; } = new();
+        // In native memory, freed as soon as the thread is built (see NativeChunkedList).
+        public NativeChunkedList<DurationEvent>? Durations { get; set; } = new();
+        public NativeChunkedList<Span>? Spans { get; set; } = new();
+        public NativeChunkedList<SampleEvent>? Samples { get; set; } = new();
         public bool HasDurations => Durations!.Count > 0 || Spans!.Count > 0;
+
+        /// <summary>Frees whatever event lists are left.</summary>
+        public void Release()
+        {
+            Durations?.Dispose();
+            Spans?.Dispose();
+            Samples?.Dispose();
+            Durations = null;
+            Spans = null;
+            Samples = null;
+        }
     }
 
     /// <summary>Everything collected from the events.</summary>
-    private sealed class TraceState
+    private sealed class TraceState : IDisposable
     {
         private readonly Dictionary<(long, long), ThreadState> _threads = [];
         private readonly List<ThreadState> _threadOrder = [];
@@ -192,8 +204,9 @@ public sealed class ChromeTraceReader : IProfileReader
                 ref readonly var d = ref durations[i];
                 recs[i] = new Rec(d.Time, i, 0, d.Frame, 1, d.Open);
             }
-            t.Durations = null;
             int n = durations.Count;
+            durations.Dispose();
+            t.Durations = null;
             for (int i = 0; i < spans.Count; i++)
             {
                 // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
@@ -202,9 +215,16 @@ public sealed class ChromeTraceReader : IProfileReader
                 recs[n++] = new Rec(x.Start, -x.Duration, -i, x.Frame, 2, true);
                 recs[n++] = new Rec(x.Start + x.Duration, -x.Start, i, x.Frame, 0, false);
             }
+            spans.Dispose();
             t.Spans = null;
             recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
             return recs;
+        }
+
+        /// <summary>Frees the event lists of threads not built (an error, or events of a kind not read).</summary>
+        public void Dispose()
+        {
+            foreach (var t in _threadOrder) t.Release();
         }
 
         public void ProcessName(long pid, string name) => _processNames[pid] = name;
@@ -264,6 +284,7 @@ public sealed class ChromeTraceReader : IProfileReader
                 var thread = b.AddThread(Info(t.Pid == NoPid ? PidOf(t.Tid) : t.Pid, t.Tid));
                 var order = new SampleEvent[list.Count];
                 for (int i = 0; i < order.Length; i++) order[i] = list[i];
+                list.Dispose();
                 t.Samples = null;
                 // Stable by file order at equal times (Array.Sort is not stable, so sort indices).
                 var keys = new (long, int)[order.Length];
@@ -283,13 +304,23 @@ public sealed class ChromeTraceReader : IProfileReader
         private Profile BuildTimelines(string name, ReadOptions options)
         {
             // A sample lasts until the thread's next one starts: its value need not be stored.
-            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name, DeriveValuesFromTimestamps = true };
+            var b = new ProfileBuilder([new SampleType("wall", "nanoseconds")]) { Name = name, DeriveValuesFromTimestamps = true, FirstChildIndex = true };
             // Each open or close ends at most one sample: the per-sample arrays are sized once. One record
             // buffer, as large as the busiest thread needs, serves every thread in turn.
-            long records = 0;
+            long records = 0, opens = 0;
             int largest = 0;
-            foreach (var t in _threadOrder) { records += RecordCount(t); largest = Math.Max(largest, RecordCount(t)); }
+            foreach (var t in _threadOrder)
+            {
+                records += RecordCount(t);
+                largest = Math.Max(largest, RecordCount(t));
+                opens += t.Spans!.Count;
+                var durations = t.Durations!;
+                for (int i = 0; i < durations.Count; i++) if (durations[i].Open) opens++;
+            }
             b.EnsureSampleCapacity((int)Math.Min(records, int.MaxValue), timestamps: true);
+            // Each open adds at most one stack node: the stack columns are sized once too, instead of growing
+            // by half again and again while holding the old and the new copy.
+            b.EnsureStackCapacity((int)Math.Min(opens + 1, int.MaxValue));
             var buffer = new Rec[largest];
             var locations = new LocationId[_frames.Count];
             for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
@@ -308,17 +339,18 @@ public sealed class ChromeTraceReader : IProfileReader
                 }
                 timeline.Finish(recs[^1].Time);
                 mismatches += timeline.Mismatches;
-                // This thread's event lists were just dropped. For a big thread (tens of MB of 64K-record
-                // chunks) collect them now, before the next thread touches new sample and stack memory:
-                // otherwise they stay resident until the GC gets round to the large object heap, which on a
-                // 500 MB trace added about 70 MB to the peak RSS. Blocking, not compacting: a few ms.
-                if (recs.Length >= 1 << 20) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+                // This thread's event lists were freed in Timeline (native memory: given back to the system
+                // right away, ready for the next thread's samples).
             }
             if (mismatches > 0)
                 options.Diagnostics?.Invoke(new Diagnostic($"chrome: {mismatches} end events did not match the innermost open event"));
             if (DurationsWithStacks > 0)
                 options.Diagnostics?.Invoke(new Diagnostic($"chrome: {DurationsWithStacks} duration events carry sf/stack; their stacks are the nesting of B/E/X events, the sf/stack stack traces are not read"));
-            return b.Build();
+            var profile = b.Build();
+            // The record buffer and the builder's intern tables are garbage now (about 60 MB on a 500 MB
+            // trace). Collected here, before the caller writes the profile out, as for each thread above.
+            if (largest >= 1 << 20) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            return profile;
         }
 
         /// <summary>The pid of the one process that has a thread <paramref name="tid"/> in the events or metadata, else 0.</summary>
