@@ -3,11 +3,14 @@ namespace FlameKit.Tests.Model;
 public class StackInterningTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ManyStacksInternToTheSameNodesAndWalkBack(bool presize)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void ManyStacksInternToTheSameNodesAndWalkBack(bool presize, bool firstChildIndex)
     {
-        var b = new ProfileBuilder([new SampleType("samples", "count")]);
+        // firstChildIndex: first children in an array, later ones in the table of node ids (grown many times here).
+        var b = new ProfileBuilder([new SampleType("samples", "count")]) { FirstChildIndex = firstChildIndex };
         if (presize) b.EnsureStackCapacity(100_000);
         var locs = Enumerable.Range(0, 500).Select(i => b.AddFrame("f" + i)).ToArray();
         var rng = new Random(7);
@@ -25,6 +28,9 @@ public class StackInterningTests
         foreach (var id in ids) b.AddSample(id, [1]);
         var p = b.Build();
         Assert.True(p.StackCount > 4096 * 2, $"only {p.StackCount} nodes");
+        // Interned: no two nodes are the same (parent, location).
+        var seen = new HashSet<(int, int)>();
+        for (int s = 1; s < p.StackCount; s++) Assert.True(seen.Add((p.StackParent(new StackId(s)).Index, p.StackLocation(new StackId(s)).Index)));
         var buf = new LocationId[64];
         for (int i = 0; i < paths.Count; i++)
         {
