@@ -135,6 +135,60 @@ public class ChromeTraceTests
         }, Samples(p));
     }
 
+    /// <summary>
+    /// The object form cut short inside <c>samples</c> or <c>stackFrames</c> (the fixture cut at the given
+    /// text, or just before it): what is complete is read, with one diagnostic line.
+    /// </summary>
+    [Theory]
+    // Inside the 5th sample: the first four are read; stackFrames (after samples) is lost, so their ids are unknown.
+    [InlineData("samples", "\"ts\": 1200", 0, true)]
+    // Right after the 4th sample's comma: nothing partial to drop.
+    [InlineData("samples", "{\"cpu\": 1, \"pid\": 1, \"tid\": 2, \"ts\": 1200", 0, false)]
+    // Inside stackFrames entry "4" (its object, its id, just after its id): entries 1 to 3 are read.
+    [InlineData("stackFrames", "\"name\": \"render\"", 0, true)]
+    [InlineData("stackFrames", "\"4\": {\"name\": \"render\"", 2, true)]
+    [InlineData("stackFrames", "\"4\": {\"name\": \"render\"", 4, false)]
+    public void ObjectFormCutInsideSamplesOrStackFramesReadsWhatIsComplete(string where, string cutAt, int keep, bool partial)
+    {
+        var bytes = File.ReadAllBytes(Fixtures.Path("chrome/trace-samples.json"));
+        int at = System.Text.Encoding.UTF8.GetString(bytes).IndexOf(cutAt, StringComparison.Ordinal);
+        Assert.True(at > 0, cutAt);
+        var cut = bytes.AsSpan(0, at + keep).ToArray();
+        var diags = new List<string>();
+        var p = new ChromeTraceReader().Read(new MemoryStream(cut), new ReadOptions { Diagnostics = d => diags.Add(d.Message) });
+        var truncated = diags.Where(d => d.Contains("truncated")).ToList();
+        Assert.Single(truncated);
+        Assert.Contains($"truncated inside \"{where}\"", truncated[0]);
+        Assert.Equal(partial, truncated[0].Contains("incomplete last entry was dropped"));
+        if (where == "samples")
+        {
+            Assert.Equal(new Dictionary<string, List<string>>
+            {
+                ["app (pid 1), main (tid 1)"] = ["1000000 (unknown stack frame) 100000 1", "1100000 (unknown stack frame) 150000 1", "1250000 (unknown stack frame) 0 1"],
+                ["app (pid 1), worker (tid 2)"] = ["1000000 (unknown stack frame) 0 2"],
+            }, Samples(p));
+            Assert.Contains(diags, d => d.Contains("2 stack frame ids are not in stackFrames"));
+        }
+        else
+        {
+            // Entries 4 and 5 are missing: their samples get the unknown frame, the others their whole stack.
+            Assert.Equal(new Dictionary<string, List<string>>
+            {
+                ["app (pid 1), main (tid 1)"] = ["1000000 main;run;parse 100000 1", "1100000 main;run;parse 150000 1", "1250000 (unknown stack frame) 50000 1", "1300000 (unknown stack frame) 200000 1", "1500000 main;run 0 1"],
+                ["app (pid 1), worker (tid 2)"] = ["1000000 (unknown stack frame) 200000 2", "1200000 main;run;parse 200000 1", "1400000 (unknown stack frame) 0 1"],
+            }, Samples(p));
+        }
+    }
+
+    [Fact]
+    public void ObjectFormCutOutsideTheListsIsStillAnError()
+    {
+        // Cut inside "metadata"-like top-level text (here: the name of the property after samples): not a list, an error.
+        var bytes = File.ReadAllBytes(Fixtures.Path("chrome/trace-samples.json"));
+        int at = System.Text.Encoding.UTF8.GetString(bytes).IndexOf("\"stackFrames\"", StringComparison.Ordinal) + 5;
+        Assert.Throws<ProfileFormatException>(() => new ChromeTraceReader().Read(new MemoryStream(bytes.AsSpan(0, at).ToArray()), new ReadOptions()));
+    }
+
     [Fact]
     public void SampleEventsTakeTheirStackFromSfOrAStackArray()
     {

@@ -19,8 +19,10 @@ namespace FlameKit.Formats.ChromeTrace;
 /// events, what DevTools' performance panel records) is read as those samples instead, one thread per
 /// profile, and its duration events are then ignored (reported).</para>
 /// <para>The input is never held as one JSON document: events are scanned one at a time through a
-/// buffer and kept as 32-byte records, so memory is bounded by the number of duration events, well below
-/// the input size.</para>
+/// buffer and kept as 16- to 20-byte records in native memory, freed thread by thread as the threads
+/// become samples, so memory is bounded by the number of duration events, well below the input size.</para>
+/// <para>A trace cut short inside its event array, <c>samples</c> or <c>stackFrames</c> is read up to its
+/// last complete entry (one diagnostic line).</para>
 /// </remarks>
 public sealed class ChromeTraceReader : IProfileReader
 {
@@ -53,7 +55,16 @@ public sealed class ChromeTraceReader : IProfileReader
         var scanner = new TraceScanner(input, state);
         scanner.Run();
         if (scanner.Truncated)
-            options.Diagnostics?.Invoke(new Diagnostic($"chrome: the trace is truncated (no closing ']'){(scanner.DroppedPartialEvent ? "; its incomplete last event was dropped" : "")}"));
+        {
+            // Chrome and other tools leave a trace cut short when they stop mid-write: what is complete is read.
+            string message = scanner.TruncatedIn switch
+            {
+                "samples" => $"chrome: the trace is truncated inside \"samples\" (no closing ']'){(scanner.DroppedPartialEvent ? "; its incomplete last entry was dropped" : "")}",
+                "stackFrames" => $"chrome: the trace is truncated inside \"stackFrames\" (no closing '}}'){(scanner.DroppedPartialEvent ? "; its incomplete last entry was dropped" : "")}",
+                _ => $"chrome: the trace is truncated (no closing ']'){(scanner.DroppedPartialEvent ? "; its incomplete last event was dropped" : "")}",
+            };
+            options.Diagnostics?.Invoke(new Diagnostic(message));
+        }
         return state.Build(options);
     }
 
@@ -434,6 +445,15 @@ public sealed class ChromeTraceReader : IProfileReader
         public bool Truncated { get; private set; }
         public bool DroppedPartialEvent { get; private set; }
 
+        /// <summary>Where the input ended, when <see cref="Truncated"/>: <c>traceEvents</c> (or "" for the array form), <c>samples</c> or <c>stackFrames</c>.</summary>
+        public string TruncatedIn { get; private set; } = "";
+
+        /// <summary>
+        /// Can a trace that ends here be read up to its last complete entry: inside the array form, inside
+        /// the object form's <c>traceEvents</c> or <c>samples</c> array, or inside its <c>stackFrames</c> map?
+        /// </summary>
+        private bool InReadableList => _arrayForm || _eventsProperty is "traceEvents" or "samples" || _inStackFrames;
+
         public void Run()
         {
             try
@@ -457,9 +477,10 @@ public sealed class ChromeTraceReader : IProfileReader
         {
             // The reader stopped with data left and no more coming: a trace cut short inside the array.
             var rest = _buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n,"u8);
-            if (_arrayForm || _eventsProperty == "traceEvents")
+            if (InReadableList)
             {
                 Truncated = true;
+                TruncatedIn = _inStackFrames ? "stackFrames" : _eventsProperty;
                 DroppedPartialEvent = !rest.IsEmpty;
                 return;
             }
@@ -541,10 +562,12 @@ public sealed class ChromeTraceReader : IProfileReader
             }
             catch (JsonException e)
             {
-                if (_eof && (_arrayForm || _eventsProperty == "traceEvents") && IsCutShort(_buf.AsSpan(_pos + (int)consumed, _len - _pos - (int)consumed)))
+                var rest = _buf.AsSpan(_pos + (int)consumed, _len - _pos - (int)consumed);
+                if (_eof && InReadableList && (_inStackFrames ? IsCutShortEntry(rest) : IsCutShort(rest)))
                 {
                     Commit(consumed, _state);
                     Truncated = true;
+                    TruncatedIn = _inStackFrames ? "stackFrames" : _eventsProperty;
                     DroppedPartialEvent = !_buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n,"u8).IsEmpty;
                     return true;
                 }
@@ -565,6 +588,22 @@ public sealed class ChromeTraceReader : IProfileReader
                 return true; // ran out of input inside the object
             }
             catch (JsonException) { return false; }
+        }
+
+        /// <summary>
+        /// Is <paramref name="rest"/> nothing, or only the beginning of one more <c>stackFrames</c> entry
+        /// (<c>"id": {…</c>, cut anywhere, or its object alone when the id was read)?
+        /// </summary>
+        private static bool IsCutShortEntry(ReadOnlySpan<byte> rest)
+        {
+            rest = rest.TrimStart(" \t\r\n,"u8);
+            if (rest.IsEmpty || rest[0] == (byte)'{') return IsCutShort(rest);
+            if (rest[0] != (byte)'"') return false;
+            // The id and what follows, inside an object of its own: cut short if that object never closes.
+            var wrapped = new byte[rest.Length + 1];
+            wrapped[0] = (byte)'{';
+            rest.CopyTo(wrapped.AsSpan(1));
+            return IsCutShort(wrapped);
         }
 
         private bool IsOnlySpace() => _buf.AsSpan(_pos, _len - _pos).TrimStart(" \t\r\n"u8).IsEmpty;
