@@ -170,19 +170,40 @@ public static class ProfileFormats
     }
 }
 
-/// <summary>A read-only stream that yields a buffered prefix, then the rest of another stream.</summary>
+/// <summary>
+/// A read-only stream that yields a buffered prefix, then the rest of another stream. Seekable when the
+/// prefix is the whole input (<paramref name="rest"/> is <see cref="Stream.Null"/>) or when the prefix was
+/// read from a seekable <paramref name="rest"/>: readers that take two passes (speedscope) then rewind the
+/// file itself instead of spooling it.
+/// </summary>
 internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
 {
     private int _pos;
     private long _position;
+    private readonly bool _whole = rest == Stream.Null;
+    private readonly long _restOrigin = rest != Stream.Null && rest.CanSeek ? rest.Position - prefix.Length : 0;
 
     public override bool CanRead => true;
-    public override bool CanSeek => false;
+    public override bool CanSeek => _whole || rest.CanSeek && _restOrigin >= 0;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override long Length => !CanSeek ? throw new NotSupportedException() : _whole ? prefix.Length : rest.Length - _restOrigin;
+    public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
     public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        if (!CanSeek) throw new NotSupportedException();
+        long target = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => Length + offset };
+        if (target < 0) throw new IOException("seek before the beginning of the stream");
+        if (_whole) _pos = (int)Math.Min(target, prefix.Length);
+        else
+        {
+            // The prefix was read from rest: rest itself holds those bytes again.
+            rest.Position = _restOrigin + target;
+            _pos = prefix.Length;
+        }
+        _position = target;
+        return target;
+    }
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

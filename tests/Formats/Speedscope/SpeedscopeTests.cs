@@ -192,4 +192,58 @@ public class SpeedscopeTests
         Assert.Equal("speedscope", e.FormatName);
         Assert.NotNull(e.LineNumber);
     }
+
+    /// <summary>
+    /// The reader streams in two passes: the file's keys may come in any order (profiles before shared
+    /// frames and activeProfileIndex, weights before samples, endValue last), large values of kinds not read
+    /// are skipped, and a value larger than the read buffer (a 300 KB frame name) is read whole. Every variant
+    /// of the fixture (rewritten from the real file, not written by hand) reads the same as the file, from a
+    /// seekable stream and from one that is not (copied to a temporary file first).
+    /// </summary>
+    [Theory]
+    [InlineData("speedscope/netapp-gc-verbose.speedscope.json", "all")] // evented, milliseconds
+    [InlineData("speedscope/node-workload.cpuprofile.speedscope.json", null)] // sampled
+    public void KeysInAnyOrderAndLargeValuesReadTheSame(string fixture, string? selector)
+    {
+        var bytes = File.ReadAllBytes(Fixtures.Path(fixture));
+        var expected = Timeline(ReadBytes(bytes, selector));
+        var root = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
+        var reordered = new System.Text.Json.Nodes.JsonObject();
+        // Profiles first, each with its keys reversed; then a large array of a kind not read; then the rest.
+        var profiles = new System.Text.Json.Nodes.JsonArray();
+        foreach (var p in root["profiles"]!.AsArray())
+        {
+            var props = p!.AsObject().ToList();
+            props.Reverse();
+            var q = new System.Text.Json.Nodes.JsonObject();
+            foreach (var (k, v) in props) q[k] = v?.DeepClone();
+            q["unknownLargeValue"] = new System.Text.Json.Nodes.JsonArray(Enumerable.Range(0, 5_000).Select(i => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonArray(i, $"x{i}", new System.Text.Json.Nodes.JsonObject { ["k"] = i })).ToArray());
+            profiles.Add(q);
+        }
+        reordered["profiles"] = profiles;
+        foreach (var (k, v) in root.ToList()) if (k != "profiles") reordered[k] = v?.DeepClone();
+        var text = reordered.ToJsonString();
+        Assert.True(text.IndexOf("\"profiles\"", StringComparison.Ordinal) < text.IndexOf("\"shared\"", StringComparison.Ordinal));
+        var variant = Encoding.UTF8.GetBytes(text);
+        // Read directly: detection looks for the schema in the first bytes, here behind the profiles.
+        var reader = new SpeedscopeReader();
+        Assert.Equal(expected, Timeline(reader.Read(new MemoryStream(variant), new ReadOptions { ProfileSelector = selector })));
+        Assert.Equal(expected, Timeline(reader.Read(new NonSeekable(variant), new ReadOptions { ProfileSelector = selector })));
+        Assert.Equal(reader.ListProfiles(new MemoryStream(bytes)), reader.ListProfiles(new NonSeekable(variant)));
+
+        // A frame name larger than the read buffer, in shared.frames and as the profile's name.
+        string huge = new string('f', 300_000);
+        reordered["shared"]!["frames"]![0]!["name"] = huge;
+        var big = Encoding.UTF8.GetBytes(reordered.ToJsonString());
+        var p2 = reader.Read(new MemoryStream(big), new ReadOptions { ProfileSelector = selector });
+        Assert.Contains(p2.Functions.ToArray(), f => f.Name == huge);
+    }
+
+    /// <summary>A stream that cannot seek (as gzip or a pipe).</summary>
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+        public override long Position { get => base.Position; set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin loc) => throw new NotSupportedException();
+    }
 }
