@@ -23,9 +23,14 @@ internal sealed class JsonTokenStream : IDisposable
     private int _tokenPos;
     private JsonReaderState _tokenState;
 
-    public JsonTokenStream(Stream input, string format, JsonReaderOptions options)
+    /// <param name="input">The input, read from its current position.</param>
+    /// <param name="format">The format name for errors.</param>
+    /// <param name="options">Reader options.</param>
+    /// <param name="newlinesBefore">Newlines in the input before its current position (for the line numbers of errors when reading from the middle).</param>
+    public JsonTokenStream(Stream input, string format, JsonReaderOptions options, long newlinesBefore = 0)
     {
         _input = input;
+        _lines = newlinesBefore;
         _format = format;
         _base = input.CanSeek ? input.Position : 0;
         _state = new JsonReaderState(options);
@@ -39,6 +44,9 @@ internal sealed class JsonTokenStream : IDisposable
 
     /// <summary>The offset in the input where the current token starts.</summary>
     public long TokenOffset { get; private set; }
+
+    /// <summary>Newlines in the input before the current token.</summary>
+    public long NewlinesBeforeToken => _lines + _buf.AsSpan(0, (int)(TokenOffset - _base)).Count((byte)'\n');
 
     /// <summary>Moves to the next token; false at the end of the input.</summary>
     public bool Read()

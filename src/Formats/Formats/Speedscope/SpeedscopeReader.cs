@@ -102,7 +102,7 @@ public sealed class SpeedscopeReader : IMultiProfileReader
             var thread = builder.AddThread(new ThreadInfo(s, p.Name));
             if (p.Type is not ("sampled" or "evented")) throw Error($"profile {s}: unknown type \"{p.Type}\" (expected sampled or evented)");
             source.Position = p.Offset;
-            using var ts = new JsonTokenStream(source, "speedscope", JsonOptions);
+            using var ts = new JsonTokenStream(source, "speedscope", JsonOptions, p.NewlinesBefore);
             Next(ts); // the profile's {
             if (p.Type == "sampled") ReadSampled(ts, p, builder, frames, thread, perUnit, perUnitDigits, isTime);
             else ReadEvented(ts, p, builder, frames, thread, perUnitDigits, isTime, options);
@@ -113,11 +113,13 @@ public sealed class SpeedscopeReader : IMultiProfileReader
     private static readonly JsonReaderOptions JsonOptions = new() { AllowTrailingCommas = true, MaxDepth = 256 };
 
     /// <summary>What the first pass learns about a profile.</summary>
-    private sealed class ProfileInfo(int index, long offset)
+    private sealed class ProfileInfo(int index, long offset, long newlinesBefore)
     {
         public int Index { get; } = index;
         /// <summary>Where its object starts in the input.</summary>
         public long Offset { get; } = offset;
+        /// <summary>Newlines before <see cref="Offset"/>, for the line numbers of errors in the second pass.</summary>
+        public long NewlinesBefore { get; } = newlinesBefore;
         public string Name = "", Type = "", Unit = "";
         /// <summary>The text of <c>startValue</c>/<c>endValue</c> (read exactly later), or null when missing or not a number.</summary>
         public byte[]? StartValue, EndValue;
@@ -167,7 +169,7 @@ public sealed class SpeedscopeReader : IMultiProfileReader
                     hasProfiles = true;
                     while (Next(ts) && ts.TokenType != JsonTokenType.EndArray)
                     {
-                        var p = new ProfileInfo(file.Profiles.Count, ts.TokenOffset);
+                        var p = new ProfileInfo(file.Profiles.Count, ts.TokenOffset, ts.NewlinesBeforeToken);
                         file.Profiles.Add(p);
                         if (ts.TokenType == JsonTokenType.StartObject) ScanProfile(ts, p); else SkipValue(ts);
                     }
@@ -402,7 +404,6 @@ public sealed class SpeedscopeReader : IMultiProfileReader
                 long at = 0;
                 bool hasAt = false;
                 LocationId? loc = null;
-                string frameText = "";
                 if (ts.TokenType == JsonTokenType.StartObject)
                 {
                     var r = new Utf8JsonReader(ts.ReadWhole(), JsonOptions);
@@ -424,7 +425,7 @@ public sealed class SpeedscopeReader : IMultiProfileReader
                 }
                 else SkipSmall(ts);
                 if (!hasAt) throw Error($"profile {index}: events.at[{i}] is not a number");
-                var l = loc ?? throw Error($"profile {index}: frame index {frameText} is not an index into shared.frames (0..{frames.Length - 1})");
+                var l = loc ?? throw Error($"profile {index}: frame index (missing) is not an index into shared.frames (0..{frames.Length - 1})");
                 if (type == "O") timeline.Open(l, at);
                 else if (type == "C") timeline.Close(l, at);
                 else throw Error($"profile {index}: events[{i}] has type \"{type}\" (expected O or C)");
