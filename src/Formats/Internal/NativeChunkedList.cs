@@ -83,3 +83,51 @@ internal sealed unsafe class NativeChunkedList<T> : IDisposable where T : unmana
         Count = 0;
     }
 }
+
+/// <summary>
+/// A fixed-size buffer of unmanaged records in native memory, freed by <see cref="Dispose"/>: for a large
+/// scratch buffer whose memory should go back to the system the moment it is done with, not when the GC
+/// next collects the large object heap (the Chrome trace reader's sort buffer, 37 MB on a 500 MB trace,
+/// released before the profile is built).
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal sealed unsafe class NativeArray<T> : IDisposable where T : unmanaged
+{
+    private T* _items;
+    private int _length;
+
+    /// <param name="length">Number of records (not zeroed).</param>
+    public NativeArray(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _items = (T*)NativeMemory.Alloc((nuint)Math.Max(1, length), (nuint)sizeof(T));
+        _length = length;
+    }
+
+    /// <summary>The records (valid until <see cref="Dispose"/>).</summary>
+    public Span<T> Span
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_items == null, this);
+            return new Span<T>(_items, _length);
+        }
+    }
+
+    /// <summary>Frees the records.</summary>
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~NativeArray() => Free();
+
+    private void Free()
+    {
+        if (_items == null) return;
+        NativeMemory.Free(_items);
+        _items = null;
+        _length = 0;
+    }
+}
