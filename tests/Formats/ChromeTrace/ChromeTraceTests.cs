@@ -244,6 +244,50 @@ public class ChromeTraceTests
         return d;
     }
 
+    /// <summary>
+    /// Events at equal times are ordered by the documented rules: X closes, then B/E in file order, then X
+    /// opens; of X events starting together the longer is outer, of equal X spans the later in the file;
+    /// closes at one time go inner (later start) first. Listed out of order in the file, on purpose.
+    /// </summary>
+    [Fact]
+    public void EventsAtEqualTimesNestByTheTieRules()
+    {
+        string json = """
+            [
+            {"name":"e","ph":"X","ts":2,"dur":3,"pid":1,"tid":1},
+            {"name":"a","ph":"X","ts":0,"dur":10,"pid":1,"tid":1},
+            {"name":"d","ph":"X","ts":5,"dur":5,"pid":1,"tid":1},
+            {"name":"b","ph":"X","ts":0,"dur":10,"pid":1,"tid":1},
+            {"name":"c","ph":"X","ts":0,"dur":5,"pid":1,"tid":1},
+            {"name":"h","ph":"X","ts":4,"dur":2,"pid":1,"tid":2},
+            {"name":"g","ph":"X","ts":0,"dur":4,"pid":1,"tid":2},
+            {"name":"f","ph":"B","ts":0,"pid":1,"tid":2},
+            {"name":"i","ph":"B","ts":4,"pid":1,"tid":2},
+            {"ph":"E","ts":4,"pid":1,"tid":2},
+            {"ph":"E","ts":4,"pid":1,"tid":2}
+            ]
+            """;
+        var diags = new List<string>();
+        var p = new ChromeTraceReader().Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), new ReadOptions { Diagnostics = d => diags.Add(d.Message) });
+        var trie = FrameTrie.Build(p);
+        var path = new List<string>();
+        var got = new List<string>();
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            trie.PathRootFirst(trie.NodeOf(p.SampleStack(i)), path);
+            got.Add($"{p.Threads[p.SampleThread(i).Index].Id} {p.SampleTimestamp(i)} {string.Join(";", path)} {p.SampleValue(i, 0)}");
+        }
+        // Thread 1: b (later of two equal spans) outside a; c (shorter) inside; at 5, e closes before c, then d opens.
+        // Thread 2: at 0, B f before the X open g; at 4, the X close of g, then B i, then the two E events
+        // (file order: the first closes i, the second f), then the X open h.
+        Assert.Equal(
+        [
+            "1 0 b;a;c 2000", "1 2000 b;a;c;e 3000", "1 5000 b;a;d 5000",
+            "2 0 f;g 4000", "2 4000 h 2000",
+        ], got);
+        Assert.DoesNotContain(diags, d => d.Contains("did not match"));
+    }
+
     [Fact]
     public void MalformedTraceIsAFormatErrorWithAByteOffset()
     {

@@ -69,12 +69,26 @@ public sealed class ChromeTraceReader : IProfileReader
     }
 
     /// <summary>
-    /// One open or close of a frame on a thread, in nanoseconds (32 bytes), made only while the thread is
-    /// built. Sorted by time, then rank (closes of X events, B/E events, opens of X events), then the two
-    /// tie-breakers (file order within the thread).
+    /// One open or close of a frame on a thread, in nanoseconds (16 bytes), made only while the thread is
+    /// built. Sorted by time, then rank (closes of X events, B/E events, opens of X events), then
+    /// <see cref="Tie"/>: the file order of a B/E event; for an X event its place p among the thread's X
+    /// events ordered by (start, longer first, later in the file first): opens in p order, closes in
+    /// reverse (inner, later start first). <see cref="Meta"/> packs the rank (bits 30-31), open (bit 29) and
+    /// the frame + 1 (-1: an E event without a name).
     /// </summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct Rec(long Time, long Tie, int Tie2, int Frame, byte Rank, bool Open);
+    private readonly record struct Rec(long Time, int Tie, int Meta)
+    {
+        public const int MaxFrames = (1 << 29) - 2;
+        public static Rec Make(long time, int rank, int tie, int frame, bool open) => new(time, tie, rank << 30 | (open ? 1 << 29 : 0) | (frame + 1));
+        public int Rank => (int)((uint)Meta >> 30);
+        public bool Open => (Meta & (1 << 29)) != 0;
+        public int Frame => (Meta & ((1 << 29) - 1)) - 1;
+    }
+
+    /// <summary>An X event while its thread's X events are put in order (24 bytes, in the tail of the record buffer).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct SpanKey(long Start, long Duration, int Index, int Frame);
 
     /// <summary>A <c>B</c> or <c>E</c> event as kept until its thread is built (16 bytes).</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -209,26 +223,37 @@ public sealed class ChromeTraceReader : IProfileReader
         {
             var durations = t.Durations!;
             var spans = t.Spans!;
+            int d = durations.Count, x = spans.Count;
             var recs = buffer[..RecordCount(t)];
-            for (int i = 0; i < durations.Count; i++)
+            for (int i = 0; i < d; i++)
             {
-                ref readonly var d = ref durations[i];
-                recs[i] = new Rec(d.Time, i, 0, d.Frame, 1, d.Open);
+                ref readonly var e = ref durations[i];
+                recs[i] = Rec.Make(e.Time, 1, i, e.Frame, e.Open);
             }
-            int n = durations.Count;
             durations.Dispose();
             t.Durations = null;
-            for (int i = 0; i < spans.Count; i++)
+            // The X events are first put in order in the tail of the buffer (24 of the 32 bytes their two
+            // records take there): opens at one time go outer (longer) first, and of equal spans the later
+            // in the file is the outer one (Chrome writes an X event when it ends); closes at one time go
+            // inner first. Their place p in that order is then the only tie-breaker a record needs.
+            var keys = MemoryMarshal.Cast<byte, SpanKey>(MemoryMarshal.AsBytes(recs[d..]).Slice(8 * x, 24 * x));
+            for (int i = 0; i < x; i++)
             {
-                // Opens at one time: outer (longer) first; closes at one time: inner (later start) first, before opens.
-                // Equal spans: Chrome writes an X event when it ends, so the later event in the file is the outer one.
-                ref readonly var x = ref spans[i];
-                recs[n++] = new Rec(x.Start, -x.Duration, -i, x.Frame, 2, true);
-                recs[n++] = new Rec(x.Start + x.Duration, -x.Start, i, x.Frame, 0, false);
+                ref readonly var s = ref spans[i];
+                keys[i] = new SpanKey(s.Start, s.Duration, i, s.Frame);
             }
             spans.Dispose();
             t.Spans = null;
-            recs.Sort(static (x, y) => x.Time != y.Time ? x.Time.CompareTo(y.Time) : x.Rank != y.Rank ? x.Rank.CompareTo(y.Rank) : x.Tie != y.Tie ? x.Tie.CompareTo(y.Tie) : x.Tie2.CompareTo(y.Tie2));
+            keys.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Duration != b.Duration ? b.Duration.CompareTo(a.Duration) : b.Index.CompareTo(a.Index));
+            // Records of X event p go to recs[d + 2p] and recs[d + 2p + 1], which end before keys[p + 1]
+            // starts: each key is read before its bytes are overwritten.
+            for (int p = 0; p < x; p++)
+            {
+                var k = keys[p];
+                recs[d + 2 * p] = Rec.Make(k.Start, 2, p, k.Frame, true);
+                recs[d + 2 * p + 1] = Rec.Make(k.Start + k.Duration, 0, -p, k.Frame, false);
+            }
+            recs.Sort(static (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : a.Tie.CompareTo(b.Tie));
             return recs;
         }
 
@@ -334,6 +359,7 @@ public sealed class ChromeTraceReader : IProfileReader
             b.EnsureStackCapacity((int)Math.Min(opens + 1, int.MaxValue));
             // Native, so that its memory goes back to the system before Build allocates more (see below).
             using var buffer = new NativeArray<Rec>(largest);
+            if (_frames.Count > Rec.MaxFrames) throw new ProfileFormatException("chrome", $"too many distinct event names ({_frames.Count})");
             var locations = new LocationId[_frames.Count];
             for (int i = 0; i < _frames.Count; i++) locations[i] = b.AddFrame(_frames[i]);
             int mismatches = 0;
