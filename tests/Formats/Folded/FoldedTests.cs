@@ -172,3 +172,67 @@ public class FoldedWriterOrderTests
         Assert.Equal(string.Concat(expected), FoldedReaderTests.WriteFolded(FoldedReaderTests.ReadText(input)));
     }
 }
+
+/// <summary>
+/// The folded writer merges by display name while it walks the location-keyed stack trie; these tests check
+/// it against the plain definition on every real fixture: each sample's display path (from
+/// <see cref="FrameTrie"/>, which merges through a hash table), summed per path, zero lines dropped, lines
+/// ordered by the bytes of their stack followed by a space.
+/// </summary>
+public class FoldedWriterOracleTests
+{
+    public static TheoryData<string> FixtureFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var folder in new[] { "pprof", "gotext", "speedscope", "chrome", "perf", "folded", "nettrace" })
+            foreach (var f in Fixtures.All(folder, "*"))
+                if (!f.EndsWith(".md", StringComparison.Ordinal) && !f.Contains("/bad", StringComparison.Ordinal)) data.Add(f);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureFiles))]
+    public void WriterEqualsSortedMergedPaths(string fixture)
+    {
+        Profile p;
+        try
+        {
+            using var input = File.OpenRead(Fixtures.Path(fixture));
+            p = ProfileFormats.Read(input, ReadOptions.Default).Profile;
+        }
+        catch (ProfileFormatException)
+        {
+            return; // a bad-input fixture: its error is tested elsewhere
+        }
+        foreach (var granularity in new[] { FrameGranularity.Functions, FrameGranularity.Lines })
+        {
+            var options = new WriteOptions { Granularity = granularity };
+            Assert.Equal(Oracle(p, granularity), FoldedReaderTests.WriteFolded(p, options));
+        }
+    }
+
+    private static string Oracle(Profile p, FrameGranularity granularity)
+    {
+        var trie = FrameTrie.Build(p, new FrameTrieOptions { Granularity = granularity });
+        bool diff = FoldedWriter.IsDifferential(p);
+        int[] columns = diff ? [0, 1] : [p.DefaultSampleTypeIndex];
+        var sums = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var path = new List<string>();
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            trie.PathRootFirst(trie.NodeOf(p.SampleStack(i)), path);
+            string stack = string.Join(";", path.Select(n => n.Replace(';', ':').Replace('\n', ' ').Replace('\r', ' ')));
+            if (!sums.TryGetValue(stack, out var v)) sums[stack] = v = new long[columns.Length];
+            for (int c = 0; c < columns.Length; c++) v[c] += p.SampleValue(i, columns[c]);
+        }
+        var byteOrder = Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y));
+        var sb = new StringBuilder();
+        foreach (var kv in sums.Where(kv => kv.Value.Any(v => v != 0)).OrderBy(kv => Encoding.UTF8.GetBytes(kv.Key + " "), byteOrder))
+        {
+            sb.Append(kv.Key);
+            for (int c = 0; c < columns.Length; c++) sb.Append(' ').Append(FoldedWriter.FormatValue(kv.Value[c], p.SampleTypes[columns[c]].DecimalPlaces));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}

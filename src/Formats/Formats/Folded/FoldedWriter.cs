@@ -30,134 +30,316 @@ public sealed class FoldedWriter : IProfileWriter
         int[] columns = diff ? [0, 1] : [profile.ResolveSampleType(options.SampleType)];
         ReportLosses(profile, columns, options);
 
-        var trie = FrameTrie.Build(profile, new FrameTrieOptions { Granularity = options.Granularity });
         int k = columns.Length;
-        var self = new long[trie.Count * k];
+        int stacks = profile.StackCount;
+        // Self values per node of the profile's own stack trie (location-keyed); merging by display name
+        // happens during the walk below, so no second, name-keyed trie is built.
+        var self = new long[(long)stacks * k];
         for (int i = 0; i < profile.SampleCount; i++)
         {
-            int node = trie.NodeOf(profile.SampleStack(i));
+            long node = profile.SampleStack(i).Index;
             for (int c = 0; c < k; c++) self[node * k + c] += profile.SampleValue(i, columns[c]);
         }
-
-        WriteSorted(trie, self, k, columns.Select(c => profile.SampleTypes[c].DecimalPlaces).ToArray(), output);
+        var names = new LocationNames(profile, options.Granularity);
+        var decimals = columns.Select(c => profile.SampleTypes[c].DecimalPlaces).ToArray();
+        new SortedWalk(profile, names, self, k, decimals, output).Run();
     }
 
     /// <summary>
-    /// Writes the non-zero stacks in the byte order `sort` gives whole lines (C locale), walking the trie
-    /// depth first instead of materialising and sorting every line. Under one parent, a node contributes two
-    /// entries: its own line (key <c>name + ' '</c>: the count follows a space) and its subtree (key
-    /// <c>name + ';'</c>); sorting those keys bytewise reproduces the order of the full lines, e.g.
-    /// <c>a;b 5</c> &lt; <c>a;b-x 1</c> &lt; <c>a;b;c 3</c>. (A name containing a space followed by digits can
-    /// tie differently; nothing real is named like that.)
+    /// Display names of every location, root first (inlined lines expanded), as ids into one table of
+    /// distinct names, with each name's UTF-8 bytes (sanitized) ready for output.
     /// </summary>
-    /// <remarks>
-    /// A 1M-sample pprof has over ten million trie nodes and a gigabyte of folded text, so nothing here is
-    /// allocated per node or per line: the keys are ranked once per distinct name (<see cref="KeyRanks"/>), each
-    /// node's entries are sorted in place on one shared scratch stack, and lines are assembled in one large
-    /// byte buffer that is handed to the stream whole.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
-    private static void WriteSorted(FrameTrie trie, long[] self, int k, int[] decimals, Stream output)
+    private sealed class LocationNames
     {
-        int n = trie.Count;
-        // Subtree totals (any non-zero value below), bottom-up: children always have larger ids than parents.
-        var live = new bool[n];
-        var ownLine = new bool[n];
-        for (int node = n - 1; node > 0; node--)
+        public readonly int[] Start;   // per location: first entry in Ids
+        public readonly int[] Ids;     // name ids, location by location, root-first within a location
+        public readonly byte[][] Bytes; // per name id
+
+        public LocationNames(Profile profile, FrameGranularity granularity)
         {
-            for (int c = 0; c < k; c++) if (self[node * k + c] != 0) { ownLine[node] = true; break; }
-            if (ownLine[node]) live[node] = true;
-            if (live[node]) live[trie.Parent(node)] = true;
-        }
-        // Children lists (CSR), live nodes only.
-        var childStart = new int[n + 1];
-        for (int node = 1; node < n; node++) if (live[node]) childStart[trie.Parent(node) + 1]++;
-        for (int i = 1; i <= n; i++) childStart[i] += childStart[i - 1];
-        var children = new int[childStart[n]];
-        // Fill by advancing each parent's start, which leaves childStart[p] at the start of p + 1's run;
-        // shifting by one restores the starts (no separate fill counters: 16.5M nodes for a 1M-sample pprof).
-        for (int node = 1; node < n; node++) if (live[node]) children[childStart[trie.Parent(node)]++] = node;
-        Array.Copy(childStart, 0, childStart, 1, n);
-        childStart[0] = 0;
-
-        var nameBytes = new byte[trie.NameCount][];
-        for (int id = 0; id < nameBytes.Length; id++) nameBytes[id] = Encoding.UTF8.GetBytes(Sanitize(trie.NameOfId(id)));
-        int[] rank = KeyRanks(nameBytes);
-
-        var sink = new LineSink(output);
-        byte[] path = new byte[4096];
-        int pathLength = 0;
-
-        // Samples with an empty stack (Go's threadcreate dump has one) make a line with no frames; a line
-        // starting with a space sorts before every stack.
-        bool rootOwn = false;
-        for (int c = 0; c < k; c++) rootOwn |= self[c] != 0;
-        if (rootOwn)
-        {
-            for (int c = 0; c < k; c++) { sink.Byte((byte)' '); sink.Value(self[c], decimals[c]); }
-            sink.Byte((byte)'\n');
-        }
-
-        // Entries (node * 2 + (0 own line | 1 subtree)) of every expanded node on the current path, each
-        // node's run sorted by key; levels[d] says where depth d's run is and how far it has been written.
-        var entries = new GrowArray<int>(1024);
-        var keys = new GrowArray<int>(1024);
-        var levels = new GrowArray<Level>(64);
-        PushLevel(0);
-        while (levels.Count > 0)
-        {
-            ref Level level = ref levels.AsWritableSpan()[levels.Count - 1];
-            if (level.Next == level.End)
+            var locations = profile.Locations;
+            Start = new int[locations.Length + 1];
+            var ids = new GrowArray<int>(locations.Length + 16);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var bytes = new List<byte[]>();
+            for (int l = 0; l < locations.Length; l++)
             {
-                pathLength = level.PathLength;
-                entries.Truncate(level.Start);
-                keys.Truncate(level.Start);
-                levels.Truncate(levels.Count - 1);
-                continue;
+                var location = locations[l];
+                var lines = location.Lines;
+                Start[l] = ids.Count;
+                if (lines.IsEmpty) ids.Add(Intern(FrameTrie.UnsymbolizedName(profile, location)));
+                // profile.proto lists inlined lines innermost first; root-first order is the reverse.
+                for (int i = lines.Length - 1; i >= 0; i--)
+                    ids.Add(Intern(FrameTrie.DisplayName(profile, location, lines[i], granularity)));
             }
-            int entry = entries[level.Next++];
-            int node = entry >> 1;
-            var name = nameBytes[trie.NameId(node)];
-            if ((entry & 1) == 0)
-            {
-                sink.Bytes(path.AsSpan(0, pathLength));
-                if (pathLength > 0) sink.Byte((byte)';');
-                sink.Bytes(name);
-                for (int c = 0; c < k; c++) { sink.Byte((byte)' '); sink.Value(self[node * k + c], decimals[c]); }
-                sink.Byte((byte)'\n');
-            }
-            else
-            {
-                int saved = pathLength;
-                int need = pathLength + 1 + name.Length;
-                if (need > path.Length) Array.Resize(ref path, Math.Max(path.Length * 2, need));
-                if (pathLength > 0) path[pathLength++] = (byte)';';
-                name.CopyTo(path.AsSpan(pathLength));
-                pathLength += name.Length;
-                PushLevel(node, saved); // `level` is not used after this: the levels array may move
-            }
-        }
-        sink.Flush();
+            Start[locations.Length] = ids.Count;
+            Ids = ids.ToArray();
+            Bytes = bytes.ToArray();
 
-        void PushLevel(int parent, int restorePathLength = 0)
-        {
-            int from = entries.Count;
-            for (int i = childStart[parent]; i < childStart[parent + 1]; i++)
+            int Intern(string name)
             {
-                int child = children[i];
-                int nameId = trie.NameId(child);
-                if (ownLine[child]) { entries.Add(child * 2); keys.Add(rank[nameId * 2]); }
-                if (childStart[child + 1] > childStart[child]) { entries.Add(child * 2 + 1); keys.Add(rank[nameId * 2 + 1]); }
+                ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(index, name, out bool exists);
+                if (!exists) { slot = bytes.Count; bytes.Add(Encoding.UTF8.GetBytes(Sanitize(name))); }
+                return slot;
             }
-            int count = entries.Count - from;
-            if (count > 1) keys.AsWritableSpan().Slice(from, count).Sort(entries.AsWritableSpan().Slice(from, count));
-            levels.Add(new Level { Start = from, Next = from, End = from + count, PathLength = restorePathLength });
         }
     }
 
-    private struct Level
+    /// <summary>
+    /// Writes the non-zero stacks in the byte order `sort` gives whole lines (C locale) by one depth-first walk
+    /// over the profile's location-keyed stack trie, merging nodes by display name on the way, instead of
+    /// materialising and sorting every line or building a name-keyed trie first.
+    /// </summary>
+    /// <remarks>
+    /// <para>Order: under one parent, a display frame contributes two entries, its own line (key
+    /// <c>name + ' '</c>: the count follows a space) and its subtree (key <c>name + ';'</c>); sorting those keys
+    /// bytewise reproduces the order of the full lines, e.g. <c>a;b 5</c> &lt; <c>a;b-x 1</c> &lt; <c>a;b;c 3</c>.
+    /// (A name containing a space followed by digits can tie differently; nothing real is named like that.)
+    /// Keys are ranked once per distinct name (<see cref="KeyRanks"/>).</para>
+    /// <para>Merging: a display frame is a group of cursors (trie node, index of the name within the node's
+    /// location, which has several names when lines are inlined). Expanding a group gathers the next cursor of
+    /// each member (the next inlined name, else every child node's first name) and sorts them by name, so equal
+    /// names under one display parent form one child group. Nearly every group is a single cursor with a
+    /// single child, which costs a few array reads. A 1M-sample pprof has 12.8M trie nodes and a gigabyte of
+    /// folded text; the name-keyed trie this replaced had 16.5M nodes behind a hash table of 400 MB and took
+    /// most of the writing time.</para>
+    /// </remarks>
+    private sealed class SortedWalk
     {
-        public int Start, Next, End, PathLength;
+        private readonly Profile _profile;
+        private readonly LocationNames _names;
+        private readonly long[] _self;
+        private readonly int _k;
+        private readonly int[] _decimals;
+        private readonly LineSink _sink;
+        private readonly int[] _rank;
+        private readonly int[] _childStart, _children;
+
+        // Cursors of every expanded group on the current path (node << 32 | name index), each level's run
+        // sorted by name, with the ranks they were sorted by.
+        private GrowArray<long> _cursors = new(1024);
+        private GrowArray<int> _cursorKeys = new(1024);
+        // Entries of every level on the current path, each level's run sorted by key.
+        private GrowArray<Entry> _entries = new(1024);
+        private GrowArray<Level> _levels = new(64);
+        private byte[] _path = new byte[4096];
+        private int _pathLength;
+
+        private struct Entry
+        {
+            public int Key, GroupStart, GroupEnd, NameId;
+            public bool Subtree;
+        }
+
+        private struct Level
+        {
+            public int CursorStart, EntryStart, Next, End, PathLength;
+        }
+
+        public SortedWalk(Profile profile, LocationNames names, long[] self, int k, int[] decimals, Stream output)
+        {
+            _profile = profile; _names = names; _self = self; _k = k; _decimals = decimals;
+            _sink = new LineSink(output);
+            _rank = KeyRanks(names.Bytes);
+            // Children lists (CSR) of the stack trie: a counting sort by parent.
+            int n = profile.StackCount;
+            _childStart = new int[n + 1];
+            for (int s = 1; s < n; s++) _childStart[profile.StackParent(new StackId(s)).Index + 1]++;
+            for (int i = 1; i <= n; i++) _childStart[i] += _childStart[i - 1];
+            _children = new int[Math.Max(0, n - 1)];
+            // Fill by advancing each parent's start, which leaves childStart[p] at the start of p + 1's run;
+            // shifting by one restores the starts.
+            for (int s = 1; s < n; s++) _children[_childStart[profile.StackParent(new StackId(s)).Index]++] = s;
+            Array.Copy(_childStart, 0, _childStart, 1, n);
+            _childStart[0] = 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
+        public void Run()
+        {
+            // Samples with an empty stack (Go's threadcreate dump has one) make a line with no frames; a line
+            // starting with a space sorts before every stack.
+            if (AnyNonZero(0))
+            {
+                for (int c = 0; c < _k; c++) { _sink.Byte((byte)' '); _sink.Value(_self[c], _decimals[c]); }
+                _sink.Byte((byte)'\n');
+            }
+            // The root group: the empty stack, past its (non-existent) last name.
+            _cursors.Add(Cursor(0, -1));
+            _cursorKeys.Add(0);
+            Expand(0, 1, 0, 0);
+            while (_levels.Count > 0)
+            {
+                ref Level level = ref _levels.AsWritableSpan()[_levels.Count - 1];
+                if (level.Next == level.End)
+                {
+                    _pathLength = level.PathLength;
+                    _cursors.Truncate(level.CursorStart);
+                    _cursorKeys.Truncate(level.CursorStart);
+                    _entries.Truncate(level.EntryStart);
+                    _levels.Truncate(_levels.Count - 1);
+                    continue;
+                }
+                var entry = _entries[level.Next++];
+                var name = _names.Bytes[entry.NameId];
+                if (!entry.Subtree)
+                {
+                    _sink.Bytes(_path.AsSpan(0, _pathLength));
+                    if (_pathLength > 0) _sink.Byte((byte)';');
+                    _sink.Bytes(name);
+                    for (int c = 0; c < _k; c++)
+                    {
+                        long sum = 0;
+                        for (int g = entry.GroupStart; g < entry.GroupEnd; g++)
+                            if (IsLast(_cursors[g])) sum += _self[(long)Node(_cursors[g]) * _k + c];
+                        _sink.Byte((byte)' ');
+                        _sink.Value(sum, _decimals[c]);
+                    }
+                    _sink.Byte((byte)'\n');
+                }
+                else
+                {
+                    int saved = _pathLength;
+                    AppendToPath(name);
+                    if (entry.GroupEnd - entry.GroupStart == 1) FollowChain(_cursors[entry.GroupStart], saved); // `level` is not used after this
+                    else Expand(entry.GroupStart, entry.GroupEnd, _cursors.Count, saved); // `level` is not used after this: the levels array may move
+                }
+            }
+            _sink.Flush();
+        }
+
+        private void AppendToPath(byte[] name)
+        {
+            int need = _pathLength + 1 + name.Length;
+            if (need > _path.Length) Array.Resize(ref _path, Math.Max(_path.Length * 2, need));
+            if (_pathLength > 0) _path[_pathLength++] = (byte)';';
+            name.CopyTo(_path.AsSpan(_pathLength));
+            _pathLength += name.Length;
+        }
+
+        /// <summary>
+        /// Walks down from a single-cursor group (already on the path) while each step has exactly one
+        /// continuation, writing own lines on the way, without pushing levels: most of a big trie is such
+        /// chains (a frame with one callee). Where the chain forks, a level is pushed as usual; where it ends,
+        /// the path is restored.
+        /// </summary>
+        private void FollowChain(long cursor, int restorePathLength)
+        {
+            while (true)
+            {
+                int node = Node(cursor), index = NameIndex(cursor);
+                long next;
+                if (index + 1 < NameCount(node)) next = Cursor(node, index + 1);
+                else if (_childStart[node + 1] - _childStart[node] == 1) next = Cursor(_children[_childStart[node]], 0);
+                else
+                {
+                    if (_childStart[node + 1] == _childStart[node]) { _pathLength = restorePathLength; return; } // a leaf
+                    int floor = _cursors.Count;
+                    _cursors.Add(cursor);
+                    _cursorKeys.Add(0);
+                    Expand(floor, floor + 1, floor, restorePathLength);
+                    return;
+                }
+                int nextNode = Node(next);
+                bool last = NameIndex(next) + 1 == NameCount(nextNode);
+                var name = _names.Bytes[NameId(next)];
+                if (last && AnyNonZero(nextNode))
+                {
+                    // Its own line sorts before its subtree (the same name followed by ' ' rather than ';').
+                    _sink.Bytes(_path.AsSpan(0, _pathLength));
+                    if (_pathLength > 0) _sink.Byte((byte)';');
+                    _sink.Bytes(name);
+                    for (int c = 0; c < _k; c++) { _sink.Byte((byte)' '); _sink.Value(_self[(long)nextNode * _k + c], _decimals[c]); }
+                    _sink.Byte((byte)'\n');
+                }
+                if (last && _childStart[nextNode + 1] == _childStart[nextNode]) { _pathLength = restorePathLength; return; }
+                AppendToPath(name);
+                cursor = next;
+            }
+        }
+
+        /// <summary>
+        /// Pushes a level for the group <c>[from, to)</c> of <see cref="_cursors"/>: its members' next cursors
+        /// grouped by name, and the group's own-line and subtree entries sorted by key. When the level is done,
+        /// <see cref="_cursors"/> is cut back to <paramref name="cursorFloor"/> and the path to
+        /// <paramref name="restorePathLength"/>.
+        /// </summary>
+        private void Expand(int from, int to, int cursorFloor, int restorePathLength)
+        {
+            int cursorStart = _cursors.Count;
+            for (int g = from; g < to; g++)
+            {
+                long cursor = _cursors[g];
+                int node = Node(cursor), index = NameIndex(cursor);
+                if (node != 0 && index + 1 < NameCount(node))
+                {
+                    Add(Cursor(node, index + 1));
+                    continue;
+                }
+                for (int i = _childStart[node]; i < _childStart[node + 1]; i++) Add(Cursor(_children[i], 0));
+            }
+            int count = _cursors.Count - cursorStart;
+            if (count > 1) _cursorKeys.AsWritableSpan().Slice(cursorStart, count).Sort(_cursors.AsWritableSpan().Slice(cursorStart, count));
+
+            int entryStart = _entries.Count;
+            for (int g = cursorStart; g < cursorStart + count;)
+            {
+                int nameId = NameId(_cursors[g]);
+                int end = g + 1;
+                while (end < cursorStart + count && _cursorKeys[end] == _cursorKeys[g]) end++;
+                bool own = false, subtree = false;
+                for (int m = g; m < end; m++)
+                {
+                    long cursor = _cursors[m];
+                    int node = Node(cursor);
+                    bool last = NameIndex(cursor) + 1 == NameCount(node);
+                    if (!last || _childStart[node + 1] > _childStart[node]) subtree = true;
+                    if (last && !own && AnyNonZero(node)) own = true;
+                }
+                if (own) _entries.Add(new Entry { Key = _rank[nameId * 2], GroupStart = g, GroupEnd = end, NameId = nameId });
+                if (subtree) _entries.Add(new Entry { Key = _rank[nameId * 2 + 1], GroupStart = g, GroupEnd = end, NameId = nameId, Subtree = true });
+                g = end;
+            }
+            int entries = _entries.Count - entryStart;
+            if (entries > 2 || (entries == 2 && _entries[entryStart].NameId != _entries[entryStart + 1].NameId))
+                _entries.AsWritableSpan().Slice(entryStart, entries).Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            _levels.Add(new Level { CursorStart = cursorFloor, EntryStart = entryStart, Next = entryStart, End = entryStart + entries, PathLength = restorePathLength });
+
+            void Add(long cursor)
+            {
+                _cursors.Add(cursor);
+                _cursorKeys.Add(NameId(cursor));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long Cursor(int node, int nameIndex) => ((long)node << 32) | (uint)nameIndex;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Node(long cursor) => (int)(cursor >> 32);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int NameIndex(long cursor) => (int)cursor;
+
+        private int NameCount(int node)
+        {
+            int l = _profile.StackLocation(new StackId(node)).Index;
+            return _names.Start[l + 1] - _names.Start[l];
+        }
+
+        private int NameId(long cursor)
+        {
+            int l = _profile.StackLocation(new StackId(Node(cursor))).Index;
+            return _names.Ids[_names.Start[l] + NameIndex(cursor)];
+        }
+
+        private bool IsLast(long cursor) => NameIndex(cursor) + 1 == NameCount(Node(cursor));
+
+        private bool AnyNonZero(int node)
+        {
+            for (int c = 0; c < _k; c++) if (_self[(long)node * _k + c] != 0) return true;
+            return false;
+        }
     }
 
     /// <summary>
