@@ -54,6 +54,9 @@ public sealed class FoldedWriter : IProfileWriter
         public readonly int[] Start;   // per location: first entry in Ids
         public readonly int[] Ids;     // name ids, location by location, root-first within a location
         public readonly byte[][] Bytes; // per name id
+        public readonly int[] Single;  // per location: its name id when it has exactly one name, else -1
+        public readonly byte[] Flat;   // every name's bytes, back to back (no object per name to chase)
+        public readonly int[] FlatStart; // per name id, and one past the last
 
         public LocationNames(Profile profile, FrameGranularity granularity)
         {
@@ -75,6 +78,12 @@ public sealed class FoldedWriter : IProfileWriter
             Start[locations.Length] = ids.Count;
             Ids = ids.ToArray();
             Bytes = bytes.ToArray();
+            Single = new int[locations.Length];
+            for (int l = 0; l < locations.Length; l++) Single[l] = Start[l + 1] - Start[l] == 1 ? Ids[Start[l]] : -1;
+            FlatStart = new int[Bytes.Length + 1];
+            for (int i = 0; i < Bytes.Length; i++) FlatStart[i + 1] = FlatStart[i] + Bytes[i].Length;
+            Flat = new byte[FlatStart[Bytes.Length]];
+            for (int i = 0; i < Bytes.Length; i++) Bytes[i].CopyTo(Flat, FlatStart[i]);
 
             int Intern(string name)
             {
@@ -106,14 +115,15 @@ public sealed class FoldedWriter : IProfileWriter
     /// </remarks>
     private sealed class SortedWalk
     {
-        private readonly Profile _profile;
         private readonly LocationNames _names;
         private readonly long[] _self;
         private readonly int _k;
         private readonly int[] _decimals;
         private readonly LineSink _sink;
         private readonly int[] _rank;
-        private readonly int[] _childStart, _children;
+        private readonly NodeRecord[] _nodes;
+        private readonly int[] _children;
+        private readonly ulong[] _hasSelf;
 
         // Cursors of every expanded group on the current path (node << 32 | name index), each level's run
         // sorted by name, with the ranks they were sorted by.
@@ -138,20 +148,40 @@ public sealed class FoldedWriter : IProfileWriter
 
         public SortedWalk(Profile profile, LocationNames names, long[] self, int k, int[] decimals, Stream output)
         {
-            _profile = profile; _names = names; _self = self; _k = k; _decimals = decimals;
+            _names = names; _self = self; _k = k; _decimals = decimals;
             _sink = new LineSink(output);
             _rank = KeyRanks(names.Bytes);
-            // Children lists (CSR) of the stack trie: a counting sort by parent.
+            // Children lists (CSR) of the stack trie: a counting sort by parent. What the walk reads per node
+            // (where its children start, its name) sits in one record, and whether it has a non-zero value in a
+            // bitset that stays in cache: the walk jumps between subtrees, and each array it touches per node
+            // costs a cache miss there.
             int n = profile.StackCount;
-            _childStart = new int[n + 1];
-            for (int s = 1; s < n; s++) _childStart[profile.StackParent(new StackId(s)).Index + 1]++;
-            for (int i = 1; i <= n; i++) _childStart[i] += _childStart[i - 1];
+            var nodes = new NodeRecord[n + 1];
+            for (int s = 1; s < n; s++) nodes[profile.StackParent(new StackId(s)).Index + 1].ChildStart++;
+            for (int i = 1; i <= n; i++) nodes[i].ChildStart += nodes[i - 1].ChildStart;
             _children = new int[Math.Max(0, n - 1)];
-            // Fill by advancing each parent's start, which leaves childStart[p] at the start of p + 1's run;
+            // Fill by advancing each parent's start, which leaves the start of p at the start of p + 1's run;
             // shifting by one restores the starts.
-            for (int s = 1; s < n; s++) _children[_childStart[profile.StackParent(new StackId(s)).Index]++] = s;
-            Array.Copy(_childStart, 0, _childStart, 1, n);
-            _childStart[0] = 0;
+            for (int s = 1; s < n; s++) _children[nodes[profile.StackParent(new StackId(s)).Index].ChildStart++] = s;
+            for (int i = n; i > 0; i--) nodes[i].ChildStart = nodes[i - 1].ChildStart;
+            nodes[0].ChildStart = 0;
+            for (int s = 1; s < n; s++)
+            {
+                int l = profile.StackLocation(new StackId(s)).Index;
+                int single = names.Single[l];
+                nodes[s].Name = single >= 0 ? single : ~l;
+            }
+            _nodes = nodes;
+            _hasSelf = new ulong[(n + 63) / 64];
+            for (int s = 0; s < n; s++)
+                for (int c = 0; c < k; c++)
+                    if (self[(long)s * k + c] != 0) { _hasSelf[s >> 6] |= 1UL << s; break; }
+        }
+
+        private struct NodeRecord
+        {
+            public int ChildStart;
+            public int Name; // the name id when the node's location has one name, else ~location
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
@@ -181,7 +211,7 @@ public sealed class FoldedWriter : IProfileWriter
                     continue;
                 }
                 var entry = _entries[level.Next++];
-                var name = _names.Bytes[entry.NameId];
+                var name = NameBytes(entry.NameId);
                 if (!entry.Subtree)
                 {
                     _sink.Bytes(_path.AsSpan(0, _pathLength));
@@ -208,7 +238,7 @@ public sealed class FoldedWriter : IProfileWriter
             _sink.Flush();
         }
 
-        private void AppendToPath(byte[] name)
+        private void AppendToPath(ReadOnlySpan<byte> name)
         {
             int need = _pathLength + 1 + name.Length;
             if (need > _path.Length) Array.Resize(ref _path, Math.Max(_path.Length * 2, need));
@@ -230,10 +260,10 @@ public sealed class FoldedWriter : IProfileWriter
                 int node = Node(cursor), index = NameIndex(cursor);
                 long next;
                 if (index + 1 < NameCount(node)) next = Cursor(node, index + 1);
-                else if (_childStart[node + 1] - _childStart[node] == 1) next = Cursor(_children[_childStart[node]], 0);
+                else if (_nodes[node + 1].ChildStart - _nodes[node].ChildStart == 1) next = Cursor(_children[_nodes[node].ChildStart], 0);
                 else
                 {
-                    if (_childStart[node + 1] == _childStart[node]) { _pathLength = restorePathLength; return; } // a leaf
+                    if (_nodes[node + 1].ChildStart == _nodes[node].ChildStart) { _pathLength = restorePathLength; return; } // a leaf
                     int floor = _cursors.Count;
                     _cursors.Add(cursor);
                     _cursorKeys.Add(0);
@@ -242,7 +272,7 @@ public sealed class FoldedWriter : IProfileWriter
                 }
                 int nextNode = Node(next);
                 bool last = NameIndex(next) + 1 == NameCount(nextNode);
-                var name = _names.Bytes[NameId(next)];
+                var name = NameBytes(NameId(next));
                 if (last && AnyNonZero(nextNode))
                 {
                     // Its own line sorts before its subtree (the same name followed by ' ' rather than ';').
@@ -252,7 +282,7 @@ public sealed class FoldedWriter : IProfileWriter
                     for (int c = 0; c < _k; c++) { _sink.Byte((byte)' '); _sink.Value(_self[(long)nextNode * _k + c], _decimals[c]); }
                     _sink.Byte((byte)'\n');
                 }
-                if (last && _childStart[nextNode + 1] == _childStart[nextNode]) { _pathLength = restorePathLength; return; }
+                if (last && _nodes[nextNode + 1].ChildStart == _nodes[nextNode].ChildStart) { _pathLength = restorePathLength; return; }
                 AppendToPath(name);
                 cursor = next;
             }
@@ -276,7 +306,7 @@ public sealed class FoldedWriter : IProfileWriter
                     Add(Cursor(node, index + 1));
                     continue;
                 }
-                for (int i = _childStart[node]; i < _childStart[node + 1]; i++) Add(Cursor(_children[i], 0));
+                for (int i = _nodes[node].ChildStart; i < _nodes[node + 1].ChildStart; i++) Add(Cursor(_children[i], 0));
             }
             int count = _cursors.Count - cursorStart;
             if (count > 1) _cursorKeys.AsWritableSpan().Slice(cursorStart, count).Sort(_cursors.AsWritableSpan().Slice(cursorStart, count));
@@ -293,7 +323,7 @@ public sealed class FoldedWriter : IProfileWriter
                     long cursor = _cursors[m];
                     int node = Node(cursor);
                     bool last = NameIndex(cursor) + 1 == NameCount(node);
-                    if (!last || _childStart[node + 1] > _childStart[node]) subtree = true;
+                    if (!last || _nodes[node + 1].ChildStart > _nodes[node].ChildStart) subtree = true;
                     if (last && !own && AnyNonZero(node)) own = true;
                 }
                 if (own) _entries.Add(new Entry { Key = _rank[nameId * 2], GroupStart = g, GroupEnd = end, NameId = nameId });
@@ -321,25 +351,28 @@ public sealed class FoldedWriter : IProfileWriter
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int NameIndex(long cursor) => (int)cursor;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int NameCount(int node)
         {
-            int l = _profile.StackLocation(new StackId(node)).Index;
-            return _names.Start[l + 1] - _names.Start[l];
+            int name = _nodes[node].Name;
+            if (name >= 0) return 1;
+            return _names.Start[~name + 1] - _names.Start[~name];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int NameId(long cursor)
         {
-            int l = _profile.StackLocation(new StackId(Node(cursor))).Index;
-            return _names.Ids[_names.Start[l] + NameIndex(cursor)];
+            int name = _nodes[Node(cursor)].Name;
+            return name >= 0 ? name : _names.Ids[_names.Start[~name] + NameIndex(cursor)];
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ReadOnlySpan<byte> NameBytes(int nameId) => _names.Flat.AsSpan(_names.FlatStart[nameId], _names.FlatStart[nameId + 1] - _names.FlatStart[nameId]);
 
         private bool IsLast(long cursor) => NameIndex(cursor) + 1 == NameCount(Node(cursor));
 
-        private bool AnyNonZero(int node)
-        {
-            for (int c = 0; c < _k; c++) if (_self[(long)node * _k + c] != 0) return true;
-            return false;
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool AnyNonZero(int node) => (_hasSelf[node >> 6] & (1UL << node)) != 0;
     }
 
     /// <summary>
