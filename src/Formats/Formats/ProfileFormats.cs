@@ -132,6 +132,8 @@ public static class ProfileFormats
     internal static (Stream Stream, byte[] Head, bool Complete) Peek(Stream input)
     {
         Stream s = input;
+        long start = input.CanSeek ? input.Position : -1;
+        bool gzippedFile = false;
         for (int depth = 0; ; depth++)
         {
             var head = new byte[DetectionWindow];
@@ -143,9 +145,13 @@ public static class ProfileFormats
                 throw new ProfileFormatException("gzip", "the compressed input holds no data (truncated or empty gzip stream)", byteOffset: 0);
             if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth < 2)
             {
+                gzippedFile = depth == 0 && start >= 0;
                 s = new GZipStream(replay, CompressionMode.Decompress);
                 continue;
             }
+            // A gzipped file: a reader that inflates on its own terms (pprof, on a second thread) may go back
+            // to the compressed bytes instead.
+            if (gzippedFile && depth == 1) replay = new GunzippedFile(replay, input, start);
             return (replay, head, complete);
         }
     }
@@ -167,6 +173,41 @@ public static class ProfileFormats
             throw new ProfileFormatException("gzip", $"corrupt compressed data ({e.Message})", byteOffset: total, inner: e);
         }
         return total;
+    }
+}
+
+/// <summary>
+/// The decompressed content of a gzipped, seekable input (what other readers read), which can also hand back
+/// the compressed input from its start, for a reader that has read nothing yet.
+/// </summary>
+internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : Stream
+{
+    private bool _read;
+
+    /// <summary>The compressed input, positioned at its start; null once this stream has been read from.</summary>
+    public Stream? RewindToCompressed()
+    {
+        if (_read) return null;
+        _read = true;
+        compressed.Position = compressedStart;
+        return compressed;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => decompressed.Position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        _read = true;
+        return decompressed.Read(buffer);
     }
 }
 

@@ -42,7 +42,7 @@ public sealed class ProfileBuilder
     private readonly SampleThreads _sampleThreads = new();
     private bool _anyLabels, _anyThreads;
     private int _timestampedSamples;
-    private bool _built;
+    private bool _built, _remapped;
 
     /// <summary>Creates a builder for profiles with the given value columns.</summary>
     /// <param name="sampleTypes">At least one sample type.</param>
@@ -108,6 +108,42 @@ public sealed class ProfileBuilder
         if (_sampleStacks.Count != 0) throw new InvalidOperationException("sample types can only change before samples are added");
         if (sampleTypes.Length == 0) throw new ArgumentException("a profile needs at least one sample type", nameof(sampleTypes));
         _sampleTypes = sampleTypes;
+    }
+
+    /// <summary>
+    /// Gives the value columns their names after samples were added (same number of columns): for the pprof
+    /// reader, which reads samples before the string table that names their types.
+    /// </summary>
+    /// <param name="sampleTypes">The named sample types, as many as before.</param>
+    internal void RenameSampleTypes(SampleType[] sampleTypes)
+    {
+        if (sampleTypes.Length != _sampleTypes.Length) throw new ArgumentException("the number of sample types cannot change", nameof(sampleTypes));
+        _sampleTypes = sampleTypes;
+    }
+
+    /// <summary>
+    /// Replaces the location of every stack node through <paramref name="map"/> (provisional index to
+    /// location index), for a reader that interned stacks before it knew the locations. The map must be one
+    /// to one, or the trie would hold equal siblings. No <see cref="Push"/> may follow.
+    /// </summary>
+    /// <param name="map">Location index by provisional index.</param>
+    internal void RemapStackLocations(ReadOnlySpan<int> map)
+    {
+        var locations = _stackLocation.AsWritableSpan();
+        for (int i = 1; i < locations.Length; i++) locations[i] = map[locations[i]];
+        // The interning tables are keyed by the old indices.
+        _stackIndex = default;
+        _firstChild = default;
+        _remapped = true;
+    }
+
+    /// <summary>Replaces every sample's label set through <paramref name="map"/> (provisional id to label set id).</summary>
+    /// <param name="map">Label set id by provisional id; entry 0 (no labels) must map to 0.</param>
+    internal void RemapSampleLabels(ReadOnlySpan<int> map)
+    {
+        if (!_anyLabels) return;
+        var labels = _sampleLabels.AsWritableSpan();
+        for (int i = 0; i < labels.Length; i++) labels[i] = map[labels[i]];
     }
 
     /// <summary>Interns a mapping.</summary>
@@ -195,6 +231,7 @@ public sealed class ProfileBuilder
     /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
     public StackId Push(StackId parent, LocationId callee)
     {
+        if (_remapped) throw new InvalidOperationException("stacks cannot be added after their locations were renumbered");
         long key = ((long)parent.Index << 32) | (uint)callee.Index;
         int id;
         bool added;
