@@ -236,3 +236,48 @@ public class FoldedWriterOracleTests
         return sb.ToString();
     }
 }
+
+/// <summary>
+/// Big tries are written by two threads in pieces (<c>FoldedWriter.ParallelWalk</c>); with the thresholds
+/// lowered, every fixture goes through that path and must give the same bytes as the one-thread walk.
+/// </summary>
+[Collection(nameof(FoldedWriterThresholds))]
+public class FoldedWriterParallelTests
+{
+    [Theory]
+    [MemberData(nameof(FoldedWriterOracleTests.FixtureFiles), MemberType = typeof(FoldedWriterOracleTests))]
+    public void PiecesGiveTheSameBytes(string fixture)
+    {
+        Profile p;
+        try
+        {
+            using var input = File.OpenRead(Fixtures.Path(fixture));
+            p = ProfileFormats.Read(input, ReadOptions.Default).Profile;
+        }
+        catch (ProfileFormatException)
+        {
+            return;
+        }
+        var options = new WriteOptions { Granularity = FrameGranularity.Lines };
+        string serial = FoldedReaderTests.WriteFolded(p, options);
+        int minimum = FoldedWriter.ParallelMinimumNodes, pieceNodes = FoldedWriter.ParallelSubtreeNodes;
+        try
+        {
+            FoldedWriter.ParallelMinimumNodes = 0;
+            foreach (int nodes in new[] { 1, 3, 50 })
+            {
+                FoldedWriter.ParallelSubtreeNodes = nodes;
+                Assert.Equal(serial, FoldedReaderTests.WriteFolded(p, options));
+            }
+        }
+        finally
+        {
+            FoldedWriter.ParallelMinimumNodes = minimum;
+            FoldedWriter.ParallelSubtreeNodes = pieceNodes;
+        }
+    }
+}
+
+/// <summary>Tests that change the folded writer's static thresholds run one at a time.</summary>
+[CollectionDefinition(nameof(FoldedWriterThresholds), DisableParallelization = true)]
+public class FoldedWriterThresholds;

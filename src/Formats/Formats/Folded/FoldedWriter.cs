@@ -42,8 +42,22 @@ public sealed class FoldedWriter : IProfileWriter
         }
         var names = new LocationNames(profile, options.Granularity);
         var decimals = columns.Select(c => profile.SampleTypes[c].DecimalPlaces).ToArray();
-        new SortedWalk(profile, names, self, k, decimals, output).Run();
+        bool parallel = Environment.ProcessorCount > 1 && stacks >= ParallelMinimumNodes;
+        var tables = new WalkTables(profile, names, self, k, decimals, withSubtreeSizes: parallel);
+        if (parallel) ParallelWalk.Run(tables, output);
+        else
+        {
+            var sink = new LineSink(output, 1 << 20);
+            new SortedWalk(tables, sink, null).RunFromRoot();
+            sink.Flush();
+        }
     }
+
+    /// <summary>Tries with at least this many nodes are written by two threads (tests lower it).</summary>
+    internal static int ParallelMinimumNodes = 1 << 20;
+
+    /// <summary>Subtrees of at most this many trie nodes are written as one piece of parallel work (tests lower it).</summary>
+    internal static int ParallelSubtreeNodes = 1 << 16;
 
     /// <summary>
     /// Display names of every location, root first (inlined lines expanded), as ids into one table of
@@ -113,17 +127,17 @@ public sealed class FoldedWriter : IProfileWriter
     /// folded text; the name-keyed trie this replaced had 16.5M nodes behind a hash table of 400 MB and took
     /// most of the writing time.</para>
     /// </remarks>
-    private sealed class SortedWalk
+    private sealed class SortedWalk(WalkTables tables, LineSink sink, ParallelWalk? planner)
     {
-        private readonly LocationNames _names;
-        private readonly long[] _self;
-        private readonly int _k;
-        private readonly int[] _decimals;
-        private readonly LineSink _sink;
-        private readonly int[] _rank;
-        private readonly NodeRecord[] _nodes;
-        private readonly int[] _children;
-        private readonly ulong[] _hasSelf;
+        private readonly LocationNames _names = tables.Names;
+        private readonly long[] _self = tables.Self;
+        private readonly int _k = tables.K;
+        private readonly int[] _decimals = tables.Decimals;
+        private readonly LineSink _sink = sink;
+        private readonly int[] _rank = tables.Rank;
+        private readonly WalkTables.NodeRecord[] _nodes = tables.Nodes;
+        private readonly int[] _children = tables.Children;
+        private readonly ulong[] _hasSelf = tables.HasSelf;
 
         // Cursors of every expanded group on the current path (node << 32 | name index), each level's run
         // sorted by name, with the ranks they were sorted by.
@@ -146,46 +160,8 @@ public sealed class FoldedWriter : IProfileWriter
             public int CursorStart, EntryStart, Next, End, PathLength;
         }
 
-        public SortedWalk(Profile profile, LocationNames names, long[] self, int k, int[] decimals, Stream output)
-        {
-            _names = names; _self = self; _k = k; _decimals = decimals;
-            _sink = new LineSink(output);
-            _rank = KeyRanks(names.Bytes);
-            // Children lists (CSR) of the stack trie: a counting sort by parent. What the walk reads per node
-            // (where its children start, its name) sits in one record, and whether it has a non-zero value in a
-            // bitset that stays in cache: the walk jumps between subtrees, and each array it touches per node
-            // costs a cache miss there.
-            int n = profile.StackCount;
-            var nodes = new NodeRecord[n + 1];
-            for (int s = 1; s < n; s++) nodes[profile.StackParent(new StackId(s)).Index + 1].ChildStart++;
-            for (int i = 1; i <= n; i++) nodes[i].ChildStart += nodes[i - 1].ChildStart;
-            _children = new int[Math.Max(0, n - 1)];
-            // Fill by advancing each parent's start, which leaves the start of p at the start of p + 1's run;
-            // shifting by one restores the starts.
-            for (int s = 1; s < n; s++) _children[nodes[profile.StackParent(new StackId(s)).Index].ChildStart++] = s;
-            for (int i = n; i > 0; i--) nodes[i].ChildStart = nodes[i - 1].ChildStart;
-            nodes[0].ChildStart = 0;
-            for (int s = 1; s < n; s++)
-            {
-                int l = profile.StackLocation(new StackId(s)).Index;
-                int single = names.Single[l];
-                nodes[s].Name = single >= 0 ? single : ~l;
-            }
-            _nodes = nodes;
-            _hasSelf = new ulong[(n + 63) / 64];
-            for (int s = 0; s < n; s++)
-                for (int c = 0; c < k; c++)
-                    if (self[(long)s * k + c] != 0) { _hasSelf[s >> 6] |= 1UL << s; break; }
-        }
-
-        private struct NodeRecord
-        {
-            public int ChildStart;
-            public int Name; // the name id when the node's location has one name, else ~location
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
-        public void Run()
+        /// <summary>Writes every line: the empty stack's, then the root group's subtree.</summary>
+        public void RunFromRoot()
         {
             // Samples with an empty stack (Go's threadcreate dump has one) make a line with no frames; a line
             // starting with a space sorts before every stack.
@@ -198,6 +174,24 @@ public sealed class FoldedWriter : IProfileWriter
             _cursors.Add(Cursor(0, -1));
             _cursorKeys.Add(0);
             Expand(0, 1, 0, 0);
+            Loop();
+        }
+
+        /// <summary>Writes the lines below one group (a piece of parallel work): its path and its cursors.</summary>
+        public void RunSubtree(ReadOnlySpan<byte> path, ReadOnlySpan<long> cursors)
+        {
+            if (path.Length > _path.Length) _path = new byte[path.Length * 2];
+            path.CopyTo(_path);
+            _pathLength = path.Length;
+            foreach (long c in cursors) { _cursors.Add(c); _cursorKeys.Add(0); }
+            if (cursors.Length == 1) FollowChain(cursors[0], _pathLength);
+            else Expand(0, cursors.Length, 0, _pathLength);
+            Loop();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once over the whole input: skip tier-0
+        private void Loop()
+        {
             while (_levels.Count > 0)
             {
                 ref Level level = ref _levels.AsWritableSpan()[_levels.Count - 1];
@@ -231,11 +225,15 @@ public sealed class FoldedWriter : IProfileWriter
                 {
                     int saved = _pathLength;
                     AppendToPath(name);
+                    if (planner is not null && planner.TryHandOff(_sink, _path.AsSpan(0, _pathLength), _cursors.AsSpan()[entry.GroupStart..entry.GroupEnd]))
+                    {
+                        _pathLength = saved;
+                        continue;
+                    }
                     if (entry.GroupEnd - entry.GroupStart == 1) FollowChain(_cursors[entry.GroupStart], saved); // `level` is not used after this
                     else Expand(entry.GroupStart, entry.GroupEnd, _cursors.Count, saved); // `level` is not used after this: the levels array may move
                 }
             }
-            _sink.Flush();
         }
 
         private void AppendToPath(ReadOnlySpan<byte> name)
@@ -403,10 +401,207 @@ public sealed class FoldedWriter : IProfileWriter
         static int Separator(int key) => (key & 1) == 0 ? ' ' : ';';
     }
 
-    /// <summary>Assembles output lines in one large buffer and writes it to the stream whole.</summary>
-    private sealed class LineSink(Stream output)
+    /// <summary>What every walker reads: the stack trie as child lists, names, ranks and values.</summary>
+    private sealed class WalkTables
     {
-        private readonly byte[] _buffer = new byte[1 << 20];
+        public readonly LocationNames Names;
+        public readonly long[] Self;
+        public readonly int K;
+        public readonly int[] Decimals;
+        public readonly int[] Rank;
+        public readonly NodeRecord[] Nodes;
+        public readonly int[] Children;
+        public readonly ulong[] HasSelf;
+        /// <summary>Trie nodes in each node's subtree, itself included (only for the parallel walk).</summary>
+        public readonly int[]? SubtreeSize;
+
+        public struct NodeRecord
+        {
+            public int ChildStart;
+            public int Name; // the name id when the node's location has one name, else ~location
+        }
+
+        public WalkTables(Profile profile, LocationNames names, long[] self, int k, int[] decimals, bool withSubtreeSizes)
+        {
+            Names = names; Self = self; K = k; Decimals = decimals;
+            Rank = KeyRanks(names.Bytes);
+            // Children lists (CSR) of the stack trie: a counting sort by parent. What the walk reads per node
+            // (where its children start, its name) sits in one record, and whether it has a non-zero value in a
+            // bitset that stays in cache: the walk jumps between subtrees, and each array it touches per node
+            // costs a cache miss there.
+            int n = profile.StackCount;
+            var nodes = new NodeRecord[n + 1];
+            for (int s = 1; s < n; s++) nodes[profile.StackParent(new StackId(s)).Index + 1].ChildStart++;
+            for (int i = 1; i <= n; i++) nodes[i].ChildStart += nodes[i - 1].ChildStart;
+            Children = new int[Math.Max(0, n - 1)];
+            // Fill by advancing each parent's start, which leaves the start of p at the start of p + 1's run;
+            // shifting by one restores the starts.
+            for (int s = 1; s < n; s++) Children[nodes[profile.StackParent(new StackId(s)).Index].ChildStart++] = s;
+            for (int i = n; i > 0; i--) nodes[i].ChildStart = nodes[i - 1].ChildStart;
+            nodes[0].ChildStart = 0;
+            for (int s = 1; s < n; s++)
+            {
+                int l = profile.StackLocation(new StackId(s)).Index;
+                int single = names.Single[l];
+                nodes[s].Name = single >= 0 ? single : ~l;
+            }
+            Nodes = nodes;
+            HasSelf = new ulong[(n + 63) / 64];
+            for (int s = 0; s < n; s++)
+                for (int c = 0; c < k; c++)
+                    if (self[(long)s * k + c] != 0) { HasSelf[s >> 6] |= 1UL << s; break; }
+            if (withSubtreeSizes)
+            {
+                // Children have larger ids than their parents: one backward pass adds each subtree to its parent.
+                var size = new int[n];
+                for (int s = n - 1; s > 0; s--)
+                {
+                    size[s]++;
+                    size[profile.StackParent(new StackId(s)).Index] += size[s];
+                }
+                SubtreeSize = size;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a big trie on two cores with output in the same order: one thread walks the top of the trie
+    /// (as <see cref="SortedWalk"/> does) but hands every subtree of at most <see cref="ParallelSubtreeNodes"/>
+    /// nodes to the thread pool instead of descending, together with the lines it wrote itself before it;
+    /// the calling thread writes the pieces' text in order. At most a few pieces are in flight, so memory
+    /// stays bounded however large the output.
+    /// </summary>
+    private sealed class ParallelWalk
+    {
+        private readonly WalkTables _tables;
+        private readonly System.Collections.Concurrent.BlockingCollection<Task<PieceText>> _pieces = new(boundedCapacity: 8);
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly MemoryStream _literal = new(); // what the planner's own sink writes to
+
+        private ParallelWalk(WalkTables tables) => _tables = tables;
+
+        public static void Run(WalkTables tables, Stream output)
+        {
+            var walk = new ParallelWalk(tables);
+            Exception? plannerError = null;
+            var planner = new Thread(() =>
+            {
+                try
+                {
+                    var sink = new LineSink(walk._literal, 1 << 16);
+                    new SortedWalk(tables, sink, walk).RunFromRoot();
+                    sink.Flush();
+                    walk.EmitLiteral();
+                }
+                catch (OperationCanceledException) { }
+                catch (Exception e) { plannerError = e; }
+                finally { walk._pieces.CompleteAdding(); }
+            }) { IsBackground = true, Name = "flamekit folded planner" };
+            planner.Start();
+            try
+            {
+                foreach (var piece in walk._pieces.GetConsumingEnumerable())
+                    piece.GetAwaiter().GetResult().WriteTo(output);
+            }
+            catch
+            {
+                walk._cancel.Cancel();
+                foreach (var _ in walk._pieces.GetConsumingEnumerable()) { } // let the planner finish
+                planner.Join();
+                throw;
+            }
+            planner.Join();
+            if (plannerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(plannerError);
+        }
+
+        /// <summary>
+        /// Called by the planner's walk for each subtree it is about to descend into: takes it over as a piece of
+        /// parallel work when it is small enough (and returns true), after handing over the lines written so far.
+        /// </summary>
+        public bool TryHandOff(LineSink plannerSink, ReadOnlySpan<byte> path, ReadOnlySpan<long> cursors)
+        {
+            long size = 0;
+            foreach (long c in cursors) size += _tables.SubtreeSize![(int)(c >> 32)];
+            if (size > ParallelSubtreeNodes) return false;
+            plannerSink.Flush();
+            EmitLiteral();
+            byte[] pathCopy = path.ToArray();
+            long[] cursorCopy = cursors.ToArray();
+            var tables = _tables;
+            _pieces.Add(Task.Run(() =>
+            {
+                var text = new PieceText();
+                var sink = new LineSink(text, 1 << 16);
+                new SortedWalk(tables, sink, null).RunSubtree(pathCopy, cursorCopy);
+                sink.Flush();
+                return text;
+            }), _cancel.Token);
+            return true;
+        }
+
+        private void EmitLiteral()
+        {
+            if (_literal.Length == 0) return;
+            var done = new PieceText();
+            done.Write(_literal.GetBuffer(), 0, (int)_literal.Length);
+            _literal.SetLength(0);
+            _pieces.Add(Task.FromResult(done), _cancel.Token);
+        }
+    }
+
+    /// <summary>
+    /// The text of one piece of parallel work, in pooled 64 KiB chunks (growing one array would copy it and
+    /// allocate fresh memory for every piece), written out and returned to the pool by the writing thread.
+    /// </summary>
+    private sealed class PieceText : Stream
+    {
+        private const int ChunkSize = 1 << 16;
+        private readonly List<byte[]> _chunks = [];
+        private int _lastLength = ChunkSize;
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> bytes)
+        {
+            while (!bytes.IsEmpty)
+            {
+                if (_lastLength == ChunkSize)
+                {
+                    _chunks.Add(System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize));
+                    _lastLength = 0;
+                }
+                int n = Math.Min(bytes.Length, ChunkSize - _lastLength);
+                bytes[..n].CopyTo(_chunks[^1].AsSpan(_lastLength));
+                _lastLength += n;
+                bytes = bytes[n..];
+            }
+        }
+
+        public void WriteTo(Stream output)
+        {
+            for (int i = 0; i < _chunks.Count; i++)
+            {
+                output.Write(_chunks[i], 0, i == _chunks.Count - 1 ? _lastLength : ChunkSize);
+                System.Buffers.ArrayPool<byte>.Shared.Return(_chunks[i]);
+            }
+            _chunks.Clear();
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    /// <summary>Assembles output lines in one large buffer and writes it to the stream whole.</summary>
+    private sealed class LineSink(Stream output, int bufferSize)
+    {
+        private readonly byte[] _buffer = new byte[bufferSize];
         private int _length;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
