@@ -180,7 +180,7 @@ public static class ProfileFormats
 /// The decompressed content of a gzipped, seekable input (what other readers read), which can also hand back
 /// the compressed input from its start, for a reader that has read nothing yet.
 /// </summary>
-internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : Stream
+internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : ForwardOnlyStream
 {
     private bool _read;
 
@@ -193,16 +193,7 @@ internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long
         return compressed;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => decompressed.Position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -211,22 +202,28 @@ internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long
     }
 }
 
-/// <summary>A read-only stream that yields a buffered prefix, then the rest of another stream.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+/// <summary>A read-only stream that can only be read forward; subclasses supply reading and the position.</summary>
+internal abstract class ForwardOnlyStream : Stream
 {
-    private int _pos;
-    private long _position;
-
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public abstract override int Read(Span<byte> buffer);
+}
+
+/// <summary>A read-only stream that yields a buffered prefix, then the rest of another stream.</summary>
+internal sealed class PrefixedStream(byte[] prefix, Stream rest) : ForwardOnlyStream
+{
+    private int _pos;
+    private long _position;
+
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override int Read(Span<byte> buffer)
     {
