@@ -19,6 +19,14 @@ internal sealed class SvgText : IDisposable
 
     public SvgText Raw(string s) { _w.Write(s); return this; }
 
+    /// <summary>Appends text that is already UTF-8 (another <see cref="SvgText"/>'s output).</summary>
+    public SvgText Bytes(ReadOnlySpan<byte> utf8)
+    {
+        _w.Flush();
+        _w.BaseStream.Write(utf8);
+        return this;
+    }
+
     public SvgText Raw(ReadOnlySpan<char> s) { _w.Write(s); return this; }
 
     /// <summary>Writes <paramref name="s"/> escaped for XML text and attribute values.</summary>
