@@ -282,7 +282,25 @@ public static partial class ProfileTransforms
             var lines = p.Locations[i].Lines;
             if (lines.Length > 1) { var r = lines.ToArray(); Array.Reverse(r); newLines[i] = r; }
         }
-        return Rebuild(p, newLines, null, invert: true);
+        // The inverted trie shares little beyond its first levels (a 1M-sample pprof: 19.3M nodes from about
+        // as many pushes), so nearly every push makes a node under a node made just before: with the first-child
+        // index that is an array write instead of a probe into a hash table of hundreds of megabytes (user CPU
+        // 2.8 s -> 1.2 s there). The trie cannot have more nodes than the distinct sample stacks' depths add up
+        // to; reserving that once avoids regrowing (and page-faulting in) its columns several times over.
+        long bound = 1;
+        var seen = new bool[p.StackCount];
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            var s = p.SampleStack(i);
+            if (seen[s.Index]) continue;
+            seen[s.Index] = true;
+            bound += p.StackDepth(s);
+        }
+        return Rebuild(p, newLines, null, invert: true, configure: b =>
+        {
+            b.FirstChildIndex = true;
+            b.EnsureStackCapacity((int)Math.Min(bound, int.MaxValue));
+        });
     }
 
     /// <summary>Keeps at most <paramref name="depth"/> locations of each stack, counted from the root.</summary>
@@ -354,7 +372,7 @@ public static partial class ProfileTransforms
     /// entry = unchanged, empty = the location is removed from stacks) and cutting each stack to a range.
     /// Samples whose stack becomes empty because locations were removed are dropped, as pprof does.
     /// </summary>
-    private static Profile Rebuild(Profile p, Line[]?[]? newLines, StackRange? range, bool invert = false)
+    private static Profile Rebuild(Profile p, Line[]?[]? newLines, StackRange? range, bool invert = false, Action<ProfileBuilder>? configure = null)
     {
         var locMap = new int[p.Locations.Length];
         if (newLines is null) for (int i = 0; i < locMap.Length; i++) locMap[i] = i;
@@ -392,7 +410,7 @@ public static partial class ProfileTransforms
                 }
             }
             return removed && s.IsEmpty ? ProfileCopier.DropSample : s;
-        });
+        }, configure);
 
         int Map(Profile src, ProfileBuilder b, int l)
         {
