@@ -25,7 +25,7 @@ internal static class ProfileCopier
 
     /// <summary>Copies <paramref name="source"/>, rewriting each sample's stack.</summary>
     /// <param name="source">The profile.</param>
-    /// <param name="rewrite">The stack rewrite; null keeps stacks as they are.</param>
+    /// <param name="rewrite">The stack rewrite; null keeps stacks as they are (the used part of the source's trie is copied without interning).</param>
     /// <param name="configure">Adjusts the builder's metadata after it has been copied (e.g. clears a field), or null.</param>
     /// <param name="keepSample">Decides by sample index which samples are copied, or null for all.</param>
     public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
@@ -48,20 +48,29 @@ internal static class ProfileCopier
         foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
         foreach (var t in source.Threads) b.AddThread(t);
 
-        rewrite ??= static (src, bld, s) => Identity(src, bld, s);
+        bool[]? kept = null;
+        if (keepSample is not null)
+        {
+            kept = new bool[source.SampleCount];
+            for (int i = 0; i < kept.Length; i++) kept[i] = keepSample(i);
+        }
         var stackMap = new int[source.StackCount];
-        Array.Fill(stackMap, -1);
-        stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        if (rewrite is null) CopySubTrie(source, b, kept, stackMap);
+        else
+        {
+            Array.Fill(stackMap, -1);
+            stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        }
         var labelMap = new int[source.LabelSetCount];
         Array.Fill(labelMap, -1);
         labelMap[0] = 0;
 
         for (int i = 0; i < source.SampleCount; i++)
         {
-            if (keepSample is not null && !keepSample(i)) continue;
+            if (kept is not null && !kept[i]) continue;
             var s = source.SampleStack(i);
             ref int ns = ref stackMap[s.Index];
-            if (ns == -1) ns = rewrite(source, b, s).Index;
+            if (ns == -1) ns = rewrite!(source, b, s).Index;
             if (ns == DropSample.Index) continue;
             var ls = source.SampleLabels(i);
             ref int nl = ref labelMap[ls.Index];
@@ -75,12 +84,32 @@ internal static class ProfileCopier
         return b.Build();
     }
 
-    /// <summary>Re-interns a source stack unchanged (location ids are preserved by <see cref="Copy"/>).</summary>
-    public static StackId Identity(Profile source, ProfileBuilder builder, StackId stack)
+    /// <summary>
+    /// Copies the part of the source's trie that the kept samples use, in the source's node order, into
+    /// <paramref name="map"/> (source node -> new node) without interning: the source's nodes are already
+    /// distinct and a parent comes before its children, so each needed node is appended once. Re-interning
+    /// every kept stack from its root instead cost a hash probe per frame of every distinct stack (focus or a tag
+    /// filter over a 1M-sample pprof: millions of probes to rebuild a trie that was already there).
+    /// </summary>
+    private static void CopySubTrie(Profile source, ProfileBuilder b, bool[]? kept, int[] map)
     {
-        int depth = source.StackDepth(stack);
-        Span<LocationId> buf = depth <= 256 ? stackalloc LocationId[depth] : new LocationId[depth];
-        source.CopyStackRootFirst(stack, buf);
-        return builder.StackFromRootFirst(buf);
+        // map: 0 = not needed, 1 = needed, then the new id. Kept stacks and their ancestors are needed.
+        for (int i = 0; i < source.SampleCount; i++)
+            if (kept is null || kept[i]) map[source.SampleStack(i).Index] = 1;
+        int needed = 0;
+        for (int n = map.Length - 1; n > 0; n--)
+        {
+            if (map[n] == 0) continue;
+            needed++;
+            map[source.StackParent(new StackId(n)).Index] = 1;
+        }
+        map[0] = 0;
+        b.EnsureStackCapacity(needed + 1);
+        for (int n = 1; n < map.Length; n++)
+        {
+            if (map[n] == 0) continue;
+            var node = new StackId(n);
+            map[n] = b.AppendStackNode(new StackId(map[source.StackParent(node).Index]), source.StackLocation(node)).Index;
+        }
     }
 }
