@@ -104,9 +104,15 @@ public static class Program
         // User CPU next to wall time: the machine is shared, so wall times are noisy; the process's user CPU
         // (GC threads included) is the steadier figure.
         var proc = Process.GetCurrentProcess();
-        TimeSpan cpu0 = default, sys0 = default;
-        void StartCpu() { proc.Refresh(); cpu0 = proc.UserProcessorTime; sys0 = proc.PrivilegedProcessorTime; }
-        string Cpu() { proc.Refresh(); return $"user {(proc.UserProcessorTime - cpu0).TotalSeconds:F3} s sys {(proc.PrivilegedProcessorTime - sys0).TotalSeconds:F3} s"; }
+        TimeSpan cpu0 = default, sys0 = default, gc0 = default;
+        int gen2 = 0;
+        void StartCpu() { proc.Refresh(); cpu0 = proc.UserProcessorTime; sys0 = proc.PrivilegedProcessorTime; gc0 = GC.GetTotalPauseDuration(); gen2 = GC.CollectionCount(2); }
+        string Cpu()
+        {
+            proc.Refresh();
+            return $"user {(proc.UserProcessorTime - cpu0).TotalSeconds:F3} s sys {(proc.PrivilegedProcessorTime - sys0).TotalSeconds:F3} s"
+                + $" GC pause {(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3} s ({GC.CollectionCount(2) - gen2} gen2)";
+        }
         for (int r = 0; r < runs; r++)
         {
             var line = new System.Text.StringBuilder($"run {r + 1}:");
