@@ -80,8 +80,8 @@ public static class Program
     /// <summary>
     /// <c>filters FILE [RUNS]</c>: reads FILE once, then times a pprof filter chain (focus, ignore, hide,
     /// show_from, prune_from in pprof's order, run fused as FilterChain does) with a top report of the last sample
-    /// type over it, <c>--invert</c>, the top report and the traces report (to a null stream), RUNS times each.
-    /// FLAMEKIT_BENCH_ONLY=chain,invert,top,traces picks some of them.
+    /// type over it, focus + ignore alone (<c>focus</c>), <c>--invert</c>, the top report and the traces report (to a
+    /// null stream), RUNS times each. FLAMEKIT_BENCH_ONLY=chain,focus,invert,top,traces picks some of them.
     /// </summary>
     private static int Filters(string path, int runs)
     {
@@ -100,6 +100,7 @@ public static class Program
         string only = Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_ONLY") ?? "";
         bool Run(string job) => only.Length == 0 || only.Split(',').Contains(job);
         var invert = new FlameKit.Transforms.FilterChain { Invert = true };
+        var focusOnly = new FlameKit.Transforms.FilterChain { Focus = chain.Focus, Ignore = chain.Ignore };
         int lastType = p.SampleTypes.Count - 1;
         // User CPU next to wall time: the machine is shared, so wall times are noisy; the process's user CPU
         // (GC threads included) is the steadier figure.
@@ -126,6 +127,15 @@ public static class Program
                 t.Restart();
                 var top = FlameKit.Reports.TopReport.Create(q, new FlameKit.Reports.TopOptions { NodeCount = 10, SampleType = lastType });
                 line.Append($" top of chain (sample index {lastType}) {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({top.Rows.Count} rows);");
+            }
+            if (Run("focus"))
+            {
+                // Filters that only drop samples (focus, ignore; tag filters take the same path): the kept trie is
+                // a sub-trie of the source.
+                StartCpu();
+                t.Restart();
+                var q = focusOnly.Apply(p);
+                line.Append($" focus+ignore {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes{Digest(q)});");
             }
             if (Run("invert"))
             {

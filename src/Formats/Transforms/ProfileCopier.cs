@@ -30,6 +30,39 @@ internal static class ProfileCopier
     /// <param name="keepSample">Decides by sample index which samples are copied, or null for all.</param>
     public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
     {
+        bool[]? kept = null;
+        if (keepSample is not null)
+        {
+            kept = new bool[source.SampleCount];
+            for (int i = 0; i < kept.Length; i++) kept[i] = keepSample(i);
+        }
+        return CopyCore(source, rewrite, null, configure, kept);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="map"/> (one entry per source stack node, all 0 on entry) with the copy's node for every
+    /// node that a kept sample uses as its stack, or <see cref="DropSample"/>'s index; other entries are not read.
+    /// </summary>
+    /// <param name="source">The profile being copied.</param>
+    /// <param name="builder">The builder of the copy, its location table already copied.</param>
+    /// <param name="kept">Which samples are copied, or null for all.</param>
+    /// <param name="map">Source node -> node of the copy.</param>
+    public delegate void StackMapper(Profile source, ProfileBuilder builder, bool[]? kept, int[] map);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> with a stack map computed up front for all nodes at once (a pass over the
+    /// trie in node order) instead of a rewrite per distinct sample stack; the map doubles as the copy's
+    /// stack cache, so a transform that needs a per-node array anyway does not pay for a second one.
+    /// </summary>
+    /// <param name="source">The profile.</param>
+    /// <param name="mapper">Fills the stack map; null copies the used sub-trie unchanged.</param>
+    /// <param name="configure">Adjusts the builder's metadata after it has been copied, or null.</param>
+    /// <param name="kept">Which samples are copied, by index, or null for all.</param>
+    public static Profile CopyMapped(Profile source, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
+        => CopyCore(source, null, mapper ?? CopySubTrie, configure, kept);
+
+    private static Profile CopyCore(Profile source, StackRewrite? rewrite, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
+    {
         var b = new ProfileBuilder(source.SampleTypes);
         b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
         b.PeriodType = source.PeriodType;
@@ -48,14 +81,8 @@ internal static class ProfileCopier
         foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
         foreach (var t in source.Threads) b.AddThread(t);
 
-        bool[]? kept = null;
-        if (keepSample is not null)
-        {
-            kept = new bool[source.SampleCount];
-            for (int i = 0; i < kept.Length; i++) kept[i] = keepSample(i);
-        }
         var stackMap = new int[source.StackCount];
-        if (rewrite is null) CopySubTrie(source, b, kept, stackMap);
+        if (rewrite is null) (mapper ?? CopySubTrie)(source, b, kept, stackMap);
         else
         {
             Array.Fill(stackMap, -1);
