@@ -41,6 +41,8 @@ public sealed class ProfileBuilder
     private readonly SampleTimestamps _timestamps = new();
     private readonly SampleThreads _sampleThreads = new();
     private bool _anyLabels, _anyThreads;
+    // Set by AppendStackNode: stacks were added without interning, so Push must not be used any more.
+    private bool _appendOnly;
     private int _timestampedSamples;
     private bool _built, _remapped;
 
@@ -231,7 +233,9 @@ public sealed class ProfileBuilder
     /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
     public StackId Push(StackId parent, LocationId callee)
     {
-        if (_remapped) throw new InvalidOperationException("stacks cannot be added after their locations were renumbered");
+        if (_remapped || _appendOnly)
+            throw new InvalidOperationException(_remapped ? "stacks cannot be added after their locations were renumbered"
+                : "Push cannot follow AppendStackNode: the interning tables do not know the appended nodes");
         long key = ((long)parent.Index << 32) | (uint)callee.Index;
         int id;
         bool added;
@@ -256,6 +260,33 @@ public sealed class ProfileBuilder
     }
 
     /// <summary>
+    /// Adds the stack node <paramref name="parent"/> + <paramref name="callee"/> without looking it up, for a
+    /// caller that knows it is new: a copy of an already interned trie, or of a part of one, made in the source's
+    /// node order (parents first), has no two nodes with the same parent and location. That copy then costs
+    /// two array writes per node instead of a probe into a table of hundreds of megabytes (a sub-trie of the
+    /// 12.8M-node pprof). Because the appended nodes are not entered in the interning tables, a builder is
+    /// either appended to or pushed to: <see cref="Push"/> throws once this was used, and this throws after a
+    /// <see cref="Push"/>.
+    /// </summary>
+    /// <param name="parent">An existing node of this builder (<see cref="StackId.Empty"/> at the root).</param>
+    /// <param name="callee">The location called from <paramref name="parent"/>'s leaf.</param>
+    /// <returns>The new node.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="Push"/> was used on this builder.</exception>
+    internal StackId AppendStackNode(StackId parent, LocationId callee)
+    {
+        if (!_appendOnly)
+        {
+            if (_stackLocation.Count > 1) throw new InvalidOperationException("AppendStackNode cannot follow Push: the appended node might duplicate an interned one");
+            _appendOnly = true;
+        }
+        if ((uint)parent.Index >= (uint)_stackLocation.Count) throw new ArgumentOutOfRangeException(nameof(parent));
+        int id = _stackLocation.Count;
+        _stackLocation.Add(callee.Index);
+        _stackParent.Add(parent.Index);
+        return new(id);
+    }
+
+    /// <summary>
     /// Reserves room for about <paramref name="nodes"/> stack nodes, so that readers which can estimate the
     /// size of the trie up front (pprof: from the bytes of its samples) avoid repeated regrowth of the
     /// stack tables. Added for the pprof reader; an over-estimate costs only untouched (uncommitted) memory.
@@ -264,7 +295,7 @@ public sealed class ProfileBuilder
     internal void EnsureStackCapacity(int nodes)
     {
         nodes = Math.Clamp(nodes, 0, 1 << 27);
-        if (FirstChildIndex) _firstChild.EnsureCapacity(nodes); else _stackIndex.EnsureCapacity(nodes);
+        if (FirstChildIndex) _firstChild.EnsureCapacity(nodes); else if (!_appendOnly) _stackIndex.EnsureCapacity(nodes);
         _stackLocation.EnsureCapacity(nodes);
         _stackParent.EnsureCapacity(nodes);
     }
