@@ -80,8 +80,8 @@ public static class Program
     /// <summary>
     /// <c>filters FILE [RUNS]</c>: reads FILE once, then times a pprof filter chain (focus, ignore, hide,
     /// show_from, prune_from in pprof's order, run fused as FilterChain does) with a top report of the last sample
-    /// type over it, <c>--invert</c>, the top report and the traces report (to a null stream), RUNS times each.
-    /// FLAMEKIT_BENCH_ONLY=chain,invert,top,traces picks some of them.
+    /// type over it, focus + ignore alone (<c>focus</c>), <c>--invert</c>, the top report and the traces report (to a
+    /// null stream), RUNS times each. FLAMEKIT_BENCH_ONLY=chain,focus,invert,top,traces picks some of them.
     /// </summary>
     private static int Filters(string path, int runs)
     {
@@ -100,40 +100,99 @@ public static class Program
         string only = Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_ONLY") ?? "";
         bool Run(string job) => only.Length == 0 || only.Split(',').Contains(job);
         var invert = new FlameKit.Transforms.FilterChain { Invert = true };
+        var focusOnly = new FlameKit.Transforms.FilterChain { Focus = chain.Focus, Ignore = chain.Ignore };
         int lastType = p.SampleTypes.Count - 1;
+        // User CPU next to wall time: the machine is shared, so wall times are noisy; the process's user CPU
+        // (GC threads included) is the steadier figure.
+        var proc = Process.GetCurrentProcess();
+        TimeSpan cpu0 = default, sys0 = default, gc0 = default;
+        int gen2 = 0;
+        void StartCpu() { proc.Refresh(); cpu0 = proc.UserProcessorTime; sys0 = proc.PrivilegedProcessorTime; gc0 = GC.GetTotalPauseDuration(); gen2 = GC.CollectionCount(2); }
+        string Cpu()
+        {
+            proc.Refresh();
+            return $"user {(proc.UserProcessorTime - cpu0).TotalSeconds:F3} s sys {(proc.PrivilegedProcessorTime - sys0).TotalSeconds:F3} s"
+                + $" GC pause {(GC.GetTotalPauseDuration() - gc0).TotalSeconds:F3} s ({GC.CollectionCount(2) - gen2} gen2)";
+        }
         for (int r = 0; r < runs; r++)
         {
             var line = new System.Text.StringBuilder($"run {r + 1}:");
+            StartCpu();
             var t = Stopwatch.StartNew();
             if (Run("chain"))
             {
                 var q = chain.Apply(p);
-                line.Append($" chain {t.Elapsed.TotalSeconds:F3} s ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes);");
+                line.Append($" chain {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes{Digest(q)});");
+                StartCpu();
                 t.Restart();
                 var top = FlameKit.Reports.TopReport.Create(q, new FlameKit.Reports.TopOptions { NodeCount = 10, SampleType = lastType });
-                line.Append($" top of chain (sample index {lastType}) {t.Elapsed.TotalSeconds:F3} s ({top.Rows.Count} rows);");
+                line.Append($" top of chain (sample index {lastType}) {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({top.Rows.Count} rows);");
+            }
+            if (Run("focus"))
+            {
+                // Filters that only drop samples (focus, ignore; tag filters take the same path): the kept trie is
+                // a sub-trie of the source.
+                StartCpu();
+                t.Restart();
+                var q = focusOnly.Apply(p);
+                line.Append($" focus+ignore {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({q.SampleCount:N0} samples left, {q.StackCount:N0} stack nodes{Digest(q)});");
             }
             if (Run("invert"))
             {
+                StartCpu();
                 t.Restart();
                 var inv = invert.Apply(p);
-                line.Append($" invert {t.Elapsed.TotalSeconds:F3} s ({inv.StackCount:N0} stack nodes);");
+                line.Append($" invert {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({inv.StackCount:N0} stack nodes{Digest(inv)});");
             }
             if (Run("top"))
             {
+                StartCpu();
                 t.Restart();
                 var top = FlameKit.Reports.TopReport.Create(p, new FlameKit.Reports.TopOptions());
-                line.Append($" top {t.Elapsed.TotalSeconds:F3} s ({top.Rows.Count} rows);");
+                line.Append($" top {t.Elapsed.TotalSeconds:F3} s, {Cpu()} ({top.Rows.Count} rows);");
             }
             if (Run("traces"))
             {
+                StartCpu();
                 t.Restart();
                 using (var w = new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 1 << 16))
                     FlameKit.Reports.TracesReport.WriteText(p, p.DefaultSampleTypeIndex, w);
-                line.Append($" traces {t.Elapsed.TotalSeconds:F3} s;");
+                line.Append($" traces {t.Elapsed.TotalSeconds:F3} s, {Cpu()};");
             }
             Console.WriteLine(line.ToString());
         }
         return 0;
+    }
+
+    /// <summary>
+    /// With FLAMEKIT_BENCH_DIGEST=1 (untimed in effect: it runs after the clock is read), a hash of every
+    /// sample's stack as location addresses and function names root first, its values and labels, in sample
+    /// order, so that two versions of a transform can be checked to give the same profile on the big input.
+    /// Node and location numbering do not enter it.
+    /// </summary>
+    private static string Digest(Profile p)
+    {
+        if (Environment.GetEnvironmentVariable("FLAMEKIT_BENCH_DIGEST") != "1") return "";
+        ulong h = 1469598103934665603UL;
+        var buf = new LocationId[1024];
+        void Add(long v) { h = (h ^ (ulong)v) * 0x100000001B3UL; h ^= h >> 29; }
+        void AddString(string s) { foreach (char c in s) Add(c); Add(-1); }
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            var s = p.SampleStack(i);
+            int d = p.StackDepth(s);
+            if (buf.Length < d) buf = new LocationId[d * 2];
+            p.CopyStackRootFirst(s, buf);
+            Add(d);
+            for (int j = 0; j < d; j++)
+            {
+                var loc = p.Locations[buf[j].Index];
+                Add((long)loc.Address);
+                foreach (var ln in loc.Lines) { AddString(p.Functions[ln.Function.Index].Name); Add(ln.Number); }
+            }
+            foreach (long v in p.SampleValues(i)) Add(v);
+            foreach (var l in p.Labels(p.SampleLabels(i))) { AddString(l.Key); AddString(l.Str ?? ""); Add(l.Num); }
+        }
+        return $", digest {h:x16}";
     }
 }

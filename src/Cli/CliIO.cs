@@ -144,6 +144,7 @@ internal static class Timing
 
     public static void Report(CliConsole console, string phase, System.Diagnostics.Stopwatch sw)
     {
-        if (s_enabled) console.StdErr.WriteLine($"flamekit: timing: {phase}: {sw.Elapsed.TotalMilliseconds:F1} ms (GC heap {GC.GetTotalMemory(false) >> 20} MB)");
+        // Process CPU time so far (all threads), since wall time alone misleads on a busy machine.
+        if (s_enabled) console.StdErr.WriteLine($"flamekit: timing: {phase}: {sw.Elapsed.TotalMilliseconds:F1} ms (GC heap {GC.GetTotalMemory(false) >> 20} MB, process CPU so far {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds:F0} ms)");
     }
 }

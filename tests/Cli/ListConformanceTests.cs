@@ -58,6 +58,32 @@ public partial class ListConformanceTests
         Assert.Empty(r.StdOutBytes);
     }
 
+    /// <summary>
+    /// <c>--mean</c> is refused by name (it used to be reported as an unrecognized file argument): pprof's -list
+    /// does not divide per line, as the pprof output checked here shows (raw cum against a mean total).
+    /// </summary>
+    [Fact]
+    public void MeanIsAUsageErrorNamingTheOption()
+    {
+        string path = Fixtures.Path("pprof/blocking.mutex.pb.gz");
+        var r = CliRunner.Run("", "list", "--mean", "--sample-index", "delay", "^main\\.", path);
+        Assert.Equal(2, r.ExitCode);
+        string err = r.StdErr.Trim();
+        Assert.DoesNotContain('\n', err);
+        Assert.StartsWith("flamekit: --mean is not supported by list", err, StringComparison.Ordinal);
+        Assert.DoesNotContain(path, err, StringComparison.Ordinal);
+        Assert.Empty(r.StdOutBytes);
+        // Without --mean the same command works, so the error is about --mean alone.
+        Assert.Equal(0, CliRunner.Run("", "list", "--sample-index", "delay", "^main\\.", path).ExitCode);
+        // The reason: pprof keeps raw per-line sums under -mean while its total becomes a mean.
+        string pprofMean = GoPprof.Run("-mean", "-sample_index=delay", "-list=^main\\.", path);
+        string pprofRaw = GoPprof.Run("-sample_index=delay", "-list=^main\\.", path);
+        Assert.NotEqual(pprofRaw.Split('\n')[0], pprofMean.Split('\n')[0]);
+        var sums = RoutineSums(pprofRaw);
+        Assert.NotEmpty(sums);
+        Assert.Equal(sums, RoutineSums(pprofMean));
+    }
+
     [Fact]
     public void JsonCarriesLinesAndSource()
     {
@@ -73,6 +99,10 @@ public partial class ListConformanceTests
 
     [GeneratedRegex(@"^\s*(\S+)\s+(\S+)\s+(\d+):")]
     private static partial Regex ValueLine();
+
+    private static List<string> RoutineSums(string text) =>
+        text.Split('\n').Select(l => Regex.Match(l, @"^\s*(\S+)\s+(\S+) \(flat, cum\)")).Where(m => m.Success)
+            .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}").ToList();
 
     private static List<string> ValueLines(string text) =>
         text.Split('\n').Select(l => ValueLine().Match(l)).Where(m => m.Success && !(m.Groups[1].Value == "." && m.Groups[2].Value == "."))

@@ -118,3 +118,44 @@ public class SvgTests
         Assert.Throws<ArgumentException>(() => FlameGraph.MinWidthFraction("wide", 1200));
     }
 }
+
+/// <summary>
+/// Big graphs are formatted by two threads (<c>SvgFlameGraphWriter.ParallelFrames</c>); with the threshold
+/// lowered, real fixtures go through that path and must give the same bytes as one thread.
+/// </summary>
+public class SvgParallelFramesTests
+{
+    [Theory]
+    [InlineData("folded/node-workload.collapsed-all.folded", "hot", false)]
+    [InlineData("folded/edge.diff.folded", "hot", false)]
+    [InlineData("pprof/labels.cpu.pb.gz", "mem", true)]
+    [InlineData("pprof/http.heap.pb.gz", "mem", false)]
+    public void TwoThreadsGiveTheSameBytes(string fixture, string palette, bool inverted)
+    {
+        Profile p;
+        using (var input = File.OpenRead(FlameKit.Tests.Fixtures.Path(fixture)))
+            p = FlameKit.Formats.ProfileFormats.Read(input).Profile;
+        var options = new FlameGraphOptions { Palette = palette, Inverted = inverted };
+        byte[] Render()
+        {
+            var ms = new MemoryStream();
+            FlameGraph.Render(p, options, ms);
+            return ms.ToArray();
+        }
+        int threshold = FlameKit.Rendering.Svg.SvgFlameGraphWriter.ParallelFrames;
+        byte[] serial, parallel;
+        try
+        {
+            FlameKit.Rendering.Svg.SvgFlameGraphWriter.ParallelFrames = int.MaxValue;
+            serial = Render();
+            FlameKit.Rendering.Svg.SvgFlameGraphWriter.ParallelFrames = 2;
+            parallel = Render();
+        }
+        finally
+        {
+            FlameKit.Rendering.Svg.SvgFlameGraphWriter.ParallelFrames = threshold;
+        }
+        Assert.True(serial.Length > 2000);
+        Assert.Equal(serial, parallel);
+    }
+}

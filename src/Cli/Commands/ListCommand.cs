@@ -21,6 +21,11 @@ internal static class ListCommand
             HelpName = "DIR",
         };
         var format = TopCommand.ReportFormat();
+        // Accepted only to be rejected with a message that names it: unknown, it made the parser blame the file
+        // argument. list does not support it because go tool pprof's -list ignores the mean divisor per line (it
+        // prints raw sums as percentages of the mean total, e.g. "162168.18% of Total"), so there is no pprof
+        // behaviour to match and per-line means would silently differ from it.
+        var mean = new Option<bool>("--mean") { Hidden = true };
         var symbol = new Argument<string>("RE") { Description = "List the functions whose name matches this regular expression" };
         var cmd = new Command("list", """
             Print the flat and cumulative values of each source line of the functions matching RE, beside the source,
@@ -33,7 +38,7 @@ internal static class ListCommand
               flamekit list --format json --sample-index alloc_space 'bytes\.' heap.pb.gz
             """)
         {
-            output, sampleIndex, sourcePath, format,
+            output, sampleIndex, sourcePath, format, mean,
         };
         cmd.Arguments.Add(symbol);
         input.AddTo(cmd);
@@ -42,6 +47,8 @@ internal static class ListCommand
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(mean))
+                throw CliException.Usage("--mean is not supported by list (pprof's -list does not divide per line); use it with top, tree, peek or traces");
             string re = parse.GetValue(symbol)!;
             Regex rx;
             try { rx = new Regex(re, RegexOptions.CultureInvariant); }

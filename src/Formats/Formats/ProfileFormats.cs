@@ -132,6 +132,8 @@ public static class ProfileFormats
     internal static (Stream Stream, byte[] Head, bool Complete) Peek(Stream input)
     {
         Stream s = input;
+        long start = input.CanSeek ? input.Position : -1;
+        bool gzippedFile = false;
         for (int depth = 0; ; depth++)
         {
             var head = new byte[DetectionWindow];
@@ -143,9 +145,13 @@ public static class ProfileFormats
                 throw new ProfileFormatException("gzip", "the compressed input holds no data (truncated or empty gzip stream)", byteOffset: 0);
             if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth < 2)
             {
+                gzippedFile = depth == 0 && start >= 0;
                 s = new GZipStream(replay, CompressionMode.Decompress);
                 continue;
             }
+            // A gzipped file: a reader that inflates on its own terms (pprof, on a second thread) may go back
+            // to the compressed bytes instead.
+            if (gzippedFile && depth == 1) replay = new GunzippedFile(replay, input, start);
             return (replay, head, complete);
         }
     }
@@ -171,24 +177,63 @@ public static class ProfileFormats
 }
 
 /// <summary>
+/// The decompressed content of a gzipped, seekable input (what other readers read), which can also hand back
+/// the compressed input from its start, for a reader that has read nothing yet.
+/// </summary>
+internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : ForwardOnlyStream
+{
+    private bool _read;
+
+    /// <summary>The compressed input, positioned at its start; null once this stream has been read from.</summary>
+    public Stream? RewindToCompressed()
+    {
+        if (_read) return null;
+        _read = true;
+        compressed.Position = compressedStart;
+        return compressed;
+    }
+
+    public override long Position { get => decompressed.Position; set => throw new NotSupportedException(); }
+
+    public override int Read(Span<byte> buffer)
+    {
+        _read = true;
+        return decompressed.Read(buffer);
+    }
+}
+
+/// <summary>A read-only stream that can only be read forward; subclasses supply reading and the position.</summary>
+internal abstract class ForwardOnlyStream : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public abstract override int Read(Span<byte> buffer);
+}
+
+/// <summary>
 /// A read-only stream that yields a buffered prefix, then the rest of another stream. Seekable when the
 /// prefix is the whole input (<paramref name="rest"/> is <see cref="Stream.Null"/>) or when the prefix was
 /// read from a seekable <paramref name="rest"/>: readers that take two passes (speedscope) then rewind the
 /// file itself instead of spooling it.
 /// </summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+internal sealed class PrefixedStream(byte[] prefix, Stream rest) : ForwardOnlyStream
 {
     private int _pos;
     private long _position;
     private readonly bool _whole = rest == Stream.Null;
     private readonly long _restOrigin = rest != Stream.Null && rest.CanSeek ? rest.Position - prefix.Length : 0;
 
-    public override bool CanRead => true;
     public override bool CanSeek => _whole || rest.CanSeek && _restOrigin >= 0;
-    public override bool CanWrite => false;
     public override long Length => !CanSeek ? throw new NotSupportedException() : _whole ? prefix.Length : rest.Length - _restOrigin;
     public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
-    public override void Flush() { }
+
     public override long Seek(long offset, SeekOrigin origin)
     {
         if (!CanSeek) throw new NotSupportedException();
@@ -204,9 +249,6 @@ internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
         _position = target;
         return target;
     }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {

@@ -44,8 +44,10 @@ public sealed class ProfileBuilder
     // With DeriveValuesFromTimestamps: the value column (then _values stays empty).
     private DerivedValues? _derived;
     private bool _anyLabels, _anyThreads;
+    // Set by AppendStackNode: stacks were added without interning, so Push must not be used any more.
+    private bool _appendOnly;
     private int _timestampedSamples;
-    private bool _built;
+    private bool _built, _remapped;
 
     /// <summary>Creates a builder for profiles with the given value columns.</summary>
     /// <param name="sampleTypes">At least one sample type.</param>
@@ -111,6 +113,42 @@ public sealed class ProfileBuilder
         if (_sampleStacks.Count != 0) throw new InvalidOperationException("sample types can only change before samples are added");
         if (sampleTypes.Length == 0) throw new ArgumentException("a profile needs at least one sample type", nameof(sampleTypes));
         _sampleTypes = sampleTypes;
+    }
+
+    /// <summary>
+    /// Gives the value columns their names after samples were added (same number of columns): for the pprof
+    /// reader, which reads samples before the string table that names their types.
+    /// </summary>
+    /// <param name="sampleTypes">The named sample types, as many as before.</param>
+    internal void RenameSampleTypes(SampleType[] sampleTypes)
+    {
+        if (sampleTypes.Length != _sampleTypes.Length) throw new ArgumentException("the number of sample types cannot change", nameof(sampleTypes));
+        _sampleTypes = sampleTypes;
+    }
+
+    /// <summary>
+    /// Replaces the location of every stack node through <paramref name="map"/> (provisional index to
+    /// location index), for a reader that interned stacks before it knew the locations. The map must be one
+    /// to one, or the trie would hold equal siblings. No <see cref="Push"/> may follow.
+    /// </summary>
+    /// <param name="map">Location index by provisional index.</param>
+    internal void RemapStackLocations(ReadOnlySpan<int> map)
+    {
+        var locations = _stackLocation.AsWritableSpan();
+        for (int i = 1; i < locations.Length; i++) locations[i] = map[locations[i]];
+        // The interning tables are keyed by the old indices.
+        _stackIndex = default;
+        _firstChild = default;
+        _remapped = true;
+    }
+
+    /// <summary>Replaces every sample's label set through <paramref name="map"/> (provisional id to label set id).</summary>
+    /// <param name="map">Label set id by provisional id; entry 0 (no labels) must map to 0.</param>
+    internal void RemapSampleLabels(ReadOnlySpan<int> map)
+    {
+        if (!_anyLabels) return;
+        var labels = _sampleLabels.AsWritableSpan();
+        for (int i = 0; i < labels.Length; i++) labels[i] = map[labels[i]];
     }
 
     /// <summary>Interns a mapping.</summary>
@@ -230,6 +268,9 @@ public sealed class ProfileBuilder
     /// <returns>The stack whose leaf is <paramref name="callee"/>.</returns>
     public StackId Push(StackId parent, LocationId callee)
     {
+        if (_remapped || _appendOnly)
+            throw new InvalidOperationException(_remapped ? "stacks cannot be added after their locations were renumbered"
+                : "Push cannot follow AppendStackNode: the interning tables do not know the appended nodes");
         long key = ((long)parent.Index << 32) | (uint)callee.Index;
         int id;
         bool added;
@@ -254,6 +295,33 @@ public sealed class ProfileBuilder
     }
 
     /// <summary>
+    /// Adds the stack node <paramref name="parent"/> + <paramref name="callee"/> without looking it up, for a
+    /// caller that knows it is new: a copy of an already interned trie, or of a part of one, made in the source's
+    /// node order (parents first), has no two nodes with the same parent and location. That copy then costs
+    /// two array writes per node instead of a probe into a table of hundreds of megabytes (a sub-trie of the
+    /// 12.8M-node pprof). Because the appended nodes are not entered in the interning tables, a builder is
+    /// either appended to or pushed to: <see cref="Push"/> throws once this was used, and this throws after a
+    /// <see cref="Push"/>.
+    /// </summary>
+    /// <param name="parent">An existing node of this builder (<see cref="StackId.Empty"/> at the root).</param>
+    /// <param name="callee">The location called from <paramref name="parent"/>'s leaf.</param>
+    /// <returns>The new node.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="Push"/> was used on this builder.</exception>
+    internal StackId AppendStackNode(StackId parent, LocationId callee)
+    {
+        if (!_appendOnly)
+        {
+            if (_stackLocation.Count > 1) throw new InvalidOperationException("AppendStackNode cannot follow Push: the appended node might duplicate an interned one");
+            _appendOnly = true;
+        }
+        if ((uint)parent.Index >= (uint)_stackLocation.Count) throw new ArgumentOutOfRangeException(nameof(parent));
+        int id = _stackLocation.Count;
+        _stackLocation.Add(callee.Index);
+        _stackParent.Add(parent.Index);
+        return new(id);
+    }
+
+    /// <summary>
     /// Reserves room for about <paramref name="nodes"/> stack nodes, so that readers which can estimate the
     /// size of the trie up front (pprof: from the bytes of its samples) avoid repeated regrowth of the
     /// stack tables. Added for the pprof reader; an over-estimate costs only untouched (uncommitted) memory.
@@ -262,7 +330,7 @@ public sealed class ProfileBuilder
     internal void EnsureStackCapacity(int nodes)
     {
         nodes = Math.Clamp(nodes, 0, 1 << 27);
-        if (FirstChildIndex) _firstChild.EnsureCapacity(nodes); else _stackIndex.EnsureCapacity(nodes);
+        if (FirstChildIndex) _firstChild.EnsureCapacity(nodes); else if (!_appendOnly) _stackIndex.EnsureCapacity(nodes);
         _stackLocation.EnsureCapacity(nodes);
         _stackParent.EnsureCapacity(nodes);
     }

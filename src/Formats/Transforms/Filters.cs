@@ -276,13 +276,61 @@ public static partial class ProfileTransforms
     public static Profile Invert(Profile p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        var newLines = new Line[]?[p.Locations.Length];
-        for (int i = 0; i < newLines.Length; i++)
+        // The inverted trie shares little beyond its first levels (a 1M-sample pprof: 19.3M nodes from about
+        // as many pushes), so nearly every push makes a node under a node made just before: with the first-child
+        // index that is an array write instead of a probe into a hash table of hundreds of megabytes (user CPU
+        // 2.8 s -> 1.2 s there). The trie cannot have more nodes than the distinct sample stacks' depths add up
+        // to; reserving that once avoids regrowing (and page-faulting in) its columns several times over.
+        long bound = 1;
+        var seen = new bool[p.StackCount];
+        for (int i = 0; i < p.SampleCount; i++)
         {
-            var lines = p.Locations[i].Lines;
-            if (lines.Length > 1) { var r = lines.ToArray(); Array.Reverse(r); newLines[i] = r; }
+            var s = p.SampleStack(i);
+            if (seen[s.Index]) continue;
+            seen[s.Index] = true;
+            bound += p.StackDepth(s);
         }
-        return Rebuild(p, newLines, null, invert: true);
+        seen = null;
+        return ProfileCopier.CopyMapped(p, InvertStacks, b =>
+        {
+            b.FirstChildIndex = true;
+            b.EnsureStackCapacity((int)Math.Min(bound, int.MaxValue));
+        }, null);
+    }
+
+    /// <summary>
+    /// Maps each distinct sample stack to its inverted stack, interning them in order of first use by a sample
+    /// (as a per-stack rewrite would). Walking up the source trie yields the locations leaf first, which is the
+    /// inverted stack's root-first order, so each location is pushed as it is reached, with no buffer.
+    /// </summary>
+    private static void InvertStacks(Profile src, ProfileBuilder b, bool[]? kept, int[] map)
+    {
+        // Locations with inlined lines get their lines reversed too, so frame order stays consistent; the reversed
+        // copies are added on first use (-1: not yet), as before, so the location table is the same.
+        var locMap = new int[src.Locations.Length];
+        for (int l = 0; l < locMap.Length; l++) locMap[l] = src.Locations[l].Lines.Length <= 1 ? l : -1;
+        // map entries start at 0; the empty stack maps to itself and any other stack to a node other than 0.
+        for (int i = 0; i < src.SampleCount; i++)
+        {
+            if (kept is not null && !kept[i]) continue;
+            var s = src.SampleStack(i);
+            if (s.IsEmpty || map[s.Index] != 0) continue;
+            var cur = StackId.Empty;
+            for (var n = s; !n.IsEmpty; n = src.StackParent(n))
+            {
+                int l = src.StackLocation(n).Index;
+                int nl = locMap[l];
+                if (nl < 0)
+                {
+                    var loc = src.Locations[l];
+                    var r = loc.Lines.ToArray();
+                    Array.Reverse(r);
+                    nl = locMap[l] = b.AddLocation(loc.Address, loc.Mapping, r, loc.IsFolded).Index;
+                }
+                cur = b.Push(cur, new LocationId(nl));
+            }
+            map[s.Index] = cur.Index;
+        }
     }
 
     /// <summary>Keeps at most <paramref name="depth"/> locations of each stack, counted from the root.</summary>
@@ -354,7 +402,7 @@ public static partial class ProfileTransforms
     /// entry = unchanged, empty = the location is removed from stacks) and cutting each stack to a range.
     /// Samples whose stack becomes empty because locations were removed are dropped, as pprof does.
     /// </summary>
-    private static Profile Rebuild(Profile p, Line[]?[]? newLines, StackRange? range, bool invert = false)
+    private static Profile Rebuild(Profile p, Line[]?[]? newLines, StackRange? range)
     {
         var locMap = new int[p.Locations.Length];
         if (newLines is null) for (int i = 0; i < locMap.Length; i++) locMap[i] = i;
@@ -373,23 +421,11 @@ public static partial class ProfileTransforms
             }
             var s = StackId.Empty;
             bool removed = false;
-            if (!invert)
+            for (int j = end - 1; j >= start; j--)
             {
-                for (int j = end - 1; j >= start; j--)
-                {
-                    int nl = Map(src, b, buf[j].Index);
-                    if (nl < 0) { removed = true; continue; }
-                    s = b.Push(s, new LocationId(nl));
-                }
-            }
-            else
-            {
-                for (int j = start; j < end; j++)
-                {
-                    int nl = Map(src, b, buf[j].Index);
-                    if (nl < 0) { removed = true; continue; }
-                    s = b.Push(s, new LocationId(nl));
-                }
+                int nl = Map(src, b, buf[j].Index);
+                if (nl < 0) { removed = true; continue; }
+                s = b.Push(s, new LocationId(nl));
             }
             return removed && s.IsEmpty ? ProfileCopier.DropSample : s;
         });

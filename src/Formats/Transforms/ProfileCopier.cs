@@ -25,10 +25,43 @@ internal static class ProfileCopier
 
     /// <summary>Copies <paramref name="source"/>, rewriting each sample's stack.</summary>
     /// <param name="source">The profile.</param>
-    /// <param name="rewrite">The stack rewrite; null keeps stacks as they are.</param>
+    /// <param name="rewrite">The stack rewrite; null keeps stacks as they are (the used part of the source's trie is copied without interning).</param>
     /// <param name="configure">Adjusts the builder's metadata after it has been copied (e.g. clears a field), or null.</param>
     /// <param name="keepSample">Decides by sample index which samples are copied, or null for all.</param>
     public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
+    {
+        bool[]? kept = null;
+        if (keepSample is not null)
+        {
+            kept = new bool[source.SampleCount];
+            for (int i = 0; i < kept.Length; i++) kept[i] = keepSample(i);
+        }
+        return CopyCore(source, rewrite, null, configure, kept);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="map"/> (one entry per source stack node, all 0 on entry) with the copy's node for every
+    /// node that a kept sample uses as its stack, or <see cref="DropSample"/>'s index; other entries are not read.
+    /// </summary>
+    /// <param name="source">The profile being copied.</param>
+    /// <param name="builder">The builder of the copy, its location table already copied.</param>
+    /// <param name="kept">Which samples are copied, or null for all.</param>
+    /// <param name="map">Source node -> node of the copy.</param>
+    public delegate void StackMapper(Profile source, ProfileBuilder builder, bool[]? kept, int[] map);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> with a stack map computed up front for all nodes at once (a pass over the
+    /// trie in node order) instead of a rewrite per distinct sample stack; the map doubles as the copy's
+    /// stack cache, so a transform that needs a per-node array anyway does not pay for a second one.
+    /// </summary>
+    /// <param name="source">The profile.</param>
+    /// <param name="mapper">Fills the stack map; null copies the used sub-trie unchanged.</param>
+    /// <param name="configure">Adjusts the builder's metadata after it has been copied, or null.</param>
+    /// <param name="kept">Which samples are copied, by index, or null for all.</param>
+    public static Profile CopyMapped(Profile source, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
+        => CopyCore(source, null, mapper ?? CopySubTrie, configure, kept);
+
+    private static Profile CopyCore(Profile source, StackRewrite? rewrite, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
     {
         var b = new ProfileBuilder(source.SampleTypes);
         b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
@@ -48,10 +81,13 @@ internal static class ProfileCopier
         foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
         foreach (var t in source.Threads) b.AddThread(t);
 
-        rewrite ??= static (src, bld, s) => Identity(src, bld, s);
         var stackMap = new int[source.StackCount];
-        Array.Fill(stackMap, -1);
-        stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        if (rewrite is null) (mapper ?? CopySubTrie)(source, b, kept, stackMap);
+        else
+        {
+            Array.Fill(stackMap, -1);
+            stackMap[0] = rewrite(source, b, StackId.Empty).Index;
+        }
         var values = new long[source.SampleTypes.Count]; // copied: a timeline's values are derived, not stored
         var labelMap = new int[source.LabelSetCount];
         Array.Fill(labelMap, -1);
@@ -59,10 +95,10 @@ internal static class ProfileCopier
 
         for (int i = 0; i < source.SampleCount; i++)
         {
-            if (keepSample is not null && !keepSample(i)) continue;
+            if (kept is not null && !kept[i]) continue;
             var s = source.SampleStack(i);
             ref int ns = ref stackMap[s.Index];
-            if (ns == -1) ns = rewrite(source, b, s).Index;
+            if (ns == -1) ns = rewrite!(source, b, s).Index;
             if (ns == DropSample.Index) continue;
             var ls = source.SampleLabels(i);
             ref int nl = ref labelMap[ls.Index];
@@ -76,12 +112,32 @@ internal static class ProfileCopier
         return b.Build();
     }
 
-    /// <summary>Re-interns a source stack unchanged (location ids are preserved by <see cref="Copy"/>).</summary>
-    public static StackId Identity(Profile source, ProfileBuilder builder, StackId stack)
+    /// <summary>
+    /// Copies the part of the source's trie that the kept samples use, in the source's node order, into
+    /// <paramref name="map"/> (source node -> new node) without interning: the source's nodes are already
+    /// distinct and a parent comes before its children, so each needed node is appended once. Re-interning
+    /// every kept stack from its root instead cost a hash probe per frame of every distinct stack (focus or a tag
+    /// filter over a 1M-sample pprof: millions of probes to rebuild a trie that was already there).
+    /// </summary>
+    private static void CopySubTrie(Profile source, ProfileBuilder b, bool[]? kept, int[] map)
     {
-        int depth = source.StackDepth(stack);
-        Span<LocationId> buf = depth <= 256 ? stackalloc LocationId[depth] : new LocationId[depth];
-        source.CopyStackRootFirst(stack, buf);
-        return builder.StackFromRootFirst(buf);
+        // map: 0 = not needed, 1 = needed, then the new id. Kept stacks and their ancestors are needed.
+        for (int i = 0; i < source.SampleCount; i++)
+            if (kept is null || kept[i]) map[source.SampleStack(i).Index] = 1;
+        int needed = 0;
+        for (int n = map.Length - 1; n > 0; n--)
+        {
+            if (map[n] == 0) continue;
+            needed++;
+            map[source.StackParent(new StackId(n)).Index] = 1;
+        }
+        map[0] = 0;
+        b.EnsureStackCapacity(needed + 1);
+        for (int n = 1; n < map.Length; n++)
+        {
+            if (map[n] == 0) continue;
+            var node = new StackId(n);
+            map[n] = b.AppendStackNode(new StackId(map[source.StackParent(node).Index]), source.StackLocation(node)).Index;
+        }
     }
 }

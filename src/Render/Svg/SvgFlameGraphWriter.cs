@@ -84,62 +84,87 @@ public static class SvgFlameGraphWriter
         double maxDelta = Math.Max(layout.MaxDelta / scale, 1);
         double charWidth = fontSize * options.FontWidth;
         var frames = layout.Frames;
-        var formatter = new ValueText(options, st);
-        for (int i = 0; i < frames.Length; i++)
+        // Frames are independent blocks of text: a big graph's second half is formatted on another core
+        // into a buffer and appended after the first. (Not with a caller's value formatter, which may not
+        // be safe to call from two threads.)
+        if (frames.Length >= ParallelFrames && Environment.ProcessorCount > 1 && options.FormatValue is null)
         {
-            ref readonly var f = ref frames[i];
-            string name = layout.Names[f.NameId];
-            bool isRoot = f.Depth == 0;
-            double x1 = xpad + f.Start * wpt;
-            double x2 = isRoot ? xpad + layout.Total * wpt : xpad + (f.Start + f.Width) * wpt;
-            double y1, y2;
-            if (!options.Inverted)
+            int count = frames.Length, mid = count / 2;
+            var secondHalf = new MemoryStream();
+            var second = Task.Run(() =>
             {
-                y1 = height - ypad2 - (f.Depth + 1) * fh + FramePad;
-                y2 = height - ypad2 - f.Depth * fh;
-            }
-            else
-            {
-                y1 = ypad1 + f.Depth * fh;
-                y2 = ypad1 + (f.Depth + 1) * fh - FramePad;
-            }
-            ReadOnlySpan<char> shown = isRoot ? "all" : StripAnnotation(name);
-
-            // <title>: "name (N samples, P%)" (and "; ±D%" when differential).
-            w.Raw("<g>\n<title>").Esc(shown).Raw(" (");
-            formatter.Write(w, f.Width);
-            double widthReal = f.Width / scale;
-            if (isRoot) w.Raw(", 100%)");
-            else
-            {
-                double shownValue = formatter.IsCounts ? Math.Round(widthReal, MidpointRounding.ToEven) : widthReal;
-                w.Raw(", ").Fixed(100 * shownValue / totalReal, 2).Raw("%");
-                if (layout.IsDifferential)
-                {
-                    double d = (options.Negate ? -f.SelfDelta : f.SelfDelta) / scale;
-                    w.Raw("; ");
-                    if (d > 0) w.Raw("+");
-                    w.Fixed(100 * d / totalReal, 2).Raw("%");
-                }
-                w.Raw(")");
-            }
-            w.Raw("</title>");
-
-            Rgb color = layout.IsDifferential && name != "--" && name != "-"
-                ? Palettes.Differential(f.SelfDelta / scale, maxDelta, options.Negate)
-                : Palettes.ColorFor(options.Palette, name, options.Hash);
-            double rx1 = SvgText.Round(x1, 1), rx2 = SvgText.Round(x2, 1);
-            w.Raw("<rect x=\"").Fixed(rx1, 1).Raw("\" y=\"").Num(y1).Raw("\" width=\"").Fixed(rx2 - rx1, 1)
-             .Raw("\" height=\"").Fixed(y2 - y1, 1).Raw("\" fill=\"rgb(").Num(color.R).Raw(",").Num(color.G).Raw(",").Num(color.B)
-             .Raw(")\" rx=\"2\" ry=\"2\" />\n<text x=\"").Fixed(x1 + 3, 2).Raw("\" y=\"").Num(3 + (y1 + y2) / 2).Raw("\">");
-
-            // Label: as many characters as fit at the average glyph width, ".." when cut, nothing below 3.
-            int chars = (int)((x2 - x1) / charWidth);
-            if (chars >= 3 && !isRoot) WriteLabel(w, shown, chars);
-            w.Raw("</text>\n</g>\n");
+                using var w2 = new SvgText(secondHalf);
+                WriteFrames(w2, mid, count);
+            });
+            WriteFrames(w, 0, mid);
+            second.GetAwaiter().GetResult();
+            w.Bytes(secondHalf.GetBuffer().AsSpan(0, (int)secondHalf.Length));
         }
+        else WriteFrames(w, 0, frames.Length);
         w.Raw("</g>\n</svg>\n");
+
+        void WriteFrames(SvgText w, int from, int to)
+        {
+            var formatter = new ValueText(options, st);
+            var all = layout.Frames;
+            for (int i = from; i < to; i++)
+            {
+                ref readonly var f = ref all[i];
+                string name = layout.Names[f.NameId];
+                bool isRoot = f.Depth == 0;
+                double x1 = xpad + f.Start * wpt;
+                double x2 = isRoot ? xpad + layout.Total * wpt : xpad + (f.Start + f.Width) * wpt;
+                double y1, y2;
+                if (!options.Inverted)
+                {
+                    y1 = height - ypad2 - (f.Depth + 1) * fh + FramePad;
+                    y2 = height - ypad2 - f.Depth * fh;
+                }
+                else
+                {
+                    y1 = ypad1 + f.Depth * fh;
+                    y2 = ypad1 + (f.Depth + 1) * fh - FramePad;
+                }
+                ReadOnlySpan<char> shown = isRoot ? "all" : StripAnnotation(name);
+
+                // <title>: "name (N samples, P%)" (and "; ±D%" when differential).
+                w.Raw("<g>\n<title>").Esc(shown).Raw(" (");
+                formatter.Write(w, f.Width);
+                double widthReal = f.Width / scale;
+                if (isRoot) w.Raw(", 100%)");
+                else
+                {
+                    double shownValue = formatter.IsCounts ? Math.Round(widthReal, MidpointRounding.ToEven) : widthReal;
+                    w.Raw(", ").Fixed(100 * shownValue / totalReal, 2).Raw("%");
+                    if (layout.IsDifferential)
+                    {
+                        double d = (options.Negate ? -f.SelfDelta : f.SelfDelta) / scale;
+                        w.Raw("; ");
+                        if (d > 0) w.Raw("+");
+                        w.Fixed(100 * d / totalReal, 2).Raw("%");
+                    }
+                    w.Raw(")");
+                }
+                w.Raw("</title>");
+
+                Rgb color = layout.IsDifferential && name != "--" && name != "-"
+                    ? Palettes.Differential(f.SelfDelta / scale, maxDelta, options.Negate)
+                    : Palettes.ColorFor(options.Palette, name, options.Hash);
+                double rx1 = SvgText.Round(x1, 1), rx2 = SvgText.Round(x2, 1);
+                w.Raw("<rect x=\"").Fixed(rx1, 1).Raw("\" y=\"").Num(y1).Raw("\" width=\"").Fixed(rx2 - rx1, 1)
+                 .Raw("\" height=\"").Fixed(y2 - y1, 1).Raw("\" fill=\"rgb(").Num(color.R).Raw(",").Num(color.G).Raw(",").Num(color.B)
+                 .Raw(")\" rx=\"2\" ry=\"2\" />\n<text x=\"").Fixed(x1 + 3, 2).Raw("\" y=\"").Num(3 + (y1 + y2) / 2).Raw("\">");
+
+                // Label: as many characters as fit at the average glyph width, ".." when cut, nothing below 3.
+                int chars = (int)((x2 - x1) / charWidth);
+                if (chars >= 3 && !isRoot) WriteLabel(w, shown, chars);
+                w.Raw("</text>\n</g>\n");
+            }
+        }
     }
+
+    /// <summary>Graphs with at least this many frames are formatted by two threads (tests lower it).</summary>
+    internal static int ParallelFrames = 8192;
 
     /// <summary>
     /// The label: the name when it fits in <paramref name="chars"/> characters, else its first chars − 2

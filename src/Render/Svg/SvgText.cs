@@ -19,6 +19,14 @@ internal sealed class SvgText : IDisposable
 
     public SvgText Raw(string s) { _w.Write(s); return this; }
 
+    /// <summary>Appends text that is already UTF-8 (another <see cref="SvgText"/>'s output).</summary>
+    public SvgText Bytes(ReadOnlySpan<byte> utf8)
+    {
+        _w.Flush();
+        _w.BaseStream.Write(utf8);
+        return this;
+    }
+
     public SvgText Raw(ReadOnlySpan<char> s) { _w.Write(s); return this; }
 
     /// <summary>Writes <paramref name="s"/> escaped for XML text and attribute values.</summary>
@@ -126,18 +134,36 @@ internal sealed class SvgText : IDisposable
         if (exponent == 0) return false; // subnormal
         mantissa |= 1UL << 52;
         int shift = 1075 - exponent; // v = mantissa / 2^shift
-        UInt128 product = (UInt128)mantissa * s_pow10[decimals];
+        // The 128-bit product as two halves: Math.BigMul is one instruction, while UInt128's operators run
+        // as unoptimised JIT code at start-up (they are not precompiled with ReadyToRun).
+        ulong hi = Math.BigMul(mantissa, s_pow10[decimals], out ulong lo);
         if (shift <= 0)
         {
-            scaled = (ulong)(product << -shift); // v < 1e12 keeps this within 64 bits
+            scaled = -shift < 64 ? lo << -shift : 0; // v < 1e12 keeps this within 64 bits
             return true;
         }
         if (shift >= 120) return false;
-        UInt128 whole = product >> shift;
-        UInt128 rest = product - (whole << shift);
-        UInt128 half = UInt128.One << (shift - 1);
-        scaled = (ulong)whole;
-        if (rest > half || (rest == half && (scaled & 1) != 0)) scaled++;
+        ulong restHi, restLo, halfHi, halfLo;
+        if (shift < 64)
+        {
+            scaled = (lo >> shift) | (hi << (64 - shift));
+            restHi = 0;
+            restLo = lo & ((1UL << shift) - 1);
+            halfHi = 0;
+            halfLo = 1UL << (shift - 1);
+        }
+        else
+        {
+            int s = shift - 64;
+            scaled = hi >> s;
+            restHi = s == 0 ? 0 : hi & ((1UL << s) - 1);
+            restLo = lo;
+            halfHi = s == 0 ? 0 : 1UL << (s - 1);
+            halfLo = s == 0 ? 1UL << 63 : 0;
+        }
+        bool above = restHi > halfHi || (restHi == halfHi && restLo > halfLo);
+        bool tie = restHi == halfHi && restLo == halfLo;
+        if (above || (tie && (scaled & 1) != 0)) scaled++;
         return true;
     }
 

@@ -172,3 +172,101 @@ public class FoldedWriterOrderTests
         Assert.Equal(string.Concat(expected), FoldedReaderTests.WriteFolded(FoldedReaderTests.ReadText(input)));
     }
 }
+
+/// <summary>
+/// The folded writer merges by display name while it walks the location-keyed stack trie; these tests check
+/// it against the plain definition on every real fixture: each sample's display path (from
+/// <see cref="FrameTrie"/>, which merges through a hash table), summed per path, zero lines dropped, lines
+/// ordered by the bytes of their stack followed by a space.
+/// </summary>
+public class FoldedWriterOracleTests
+{
+    public static TheoryData<string> FixtureFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var folder in new[] { "pprof", "gotext", "speedscope", "chrome", "perf", "folded", "nettrace" })
+            foreach (var f in Fixtures.All(folder, "*"))
+                // The one fixture that holds no profile (an empty speedscope file; its error is tested elsewhere).
+                if (!f.EndsWith(".md", StringComparison.Ordinal) && f != "speedscope/netapp-clrevents-gc.speedscope.json") data.Add(f);
+        return data;
+    }
+
+    internal static Profile Read(string fixture)
+    {
+        using var input = File.OpenRead(Fixtures.Path(fixture));
+        return ProfileFormats.Read(input, ReadOptions.Default).Profile;
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureFiles))]
+    public void WriterEqualsSortedMergedPaths(string fixture)
+    {
+        var p = Read(fixture);
+        foreach (var granularity in new[] { FrameGranularity.Functions, FrameGranularity.Lines })
+        {
+            var options = new WriteOptions { Granularity = granularity };
+            Assert.Equal(Oracle(p, granularity), FoldedReaderTests.WriteFolded(p, options));
+        }
+    }
+
+    private static string Oracle(Profile p, FrameGranularity granularity)
+    {
+        var trie = FrameTrie.Build(p, new FrameTrieOptions { Granularity = granularity });
+        bool diff = FoldedWriter.IsDifferential(p);
+        int[] columns = diff ? [0, 1] : [p.DefaultSampleTypeIndex];
+        var sums = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var path = new List<string>();
+        for (int i = 0; i < p.SampleCount; i++)
+        {
+            trie.PathRootFirst(trie.NodeOf(p.SampleStack(i)), path);
+            string stack = string.Join(";", path.Select(n => n.Replace(';', ':').Replace('\n', ' ').Replace('\r', ' ')));
+            if (!sums.TryGetValue(stack, out var v)) sums[stack] = v = new long[columns.Length];
+            for (int c = 0; c < columns.Length; c++) v[c] += p.SampleValue(i, columns[c]);
+        }
+        var byteOrder = Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y));
+        var sb = new StringBuilder();
+        foreach (var kv in sums.Where(kv => kv.Value.Any(v => v != 0)).OrderBy(kv => Encoding.UTF8.GetBytes(kv.Key + " "), byteOrder))
+        {
+            sb.Append(kv.Key);
+            for (int c = 0; c < columns.Length; c++) sb.Append(' ').Append(FoldedWriter.FormatValue(kv.Value[c], p.SampleTypes[columns[c]].DecimalPlaces));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// Big tries are written by two threads in pieces (<c>FoldedWriter.ParallelWalk</c>); with the thresholds
+/// lowered, every fixture goes through that path and must give the same bytes as the one-thread walk.
+/// </summary>
+[Collection(nameof(FoldedWriterThresholds))]
+public class FoldedWriterParallelTests
+{
+    [Theory]
+    [MemberData(nameof(FoldedWriterOracleTests.FixtureFiles), MemberType = typeof(FoldedWriterOracleTests))]
+    public void PiecesGiveTheSameBytes(string fixture)
+    {
+        var p = FoldedWriterOracleTests.Read(fixture);
+        var options = new WriteOptions { Granularity = FrameGranularity.Lines };
+        string serial = FoldedReaderTests.WriteFolded(p, options);
+        int minimum = FoldedWriter.ParallelMinimumNodes, pieceNodes = FoldedWriter.ParallelSubtreeNodes;
+        try
+        {
+            FoldedWriter.ParallelMinimumNodes = 0;
+            foreach (int nodes in new[] { 1, 3, 50 })
+            {
+                FoldedWriter.ParallelSubtreeNodes = nodes;
+                Assert.Equal(serial, FoldedReaderTests.WriteFolded(p, options));
+            }
+        }
+        finally
+        {
+            FoldedWriter.ParallelMinimumNodes = minimum;
+            FoldedWriter.ParallelSubtreeNodes = pieceNodes;
+        }
+    }
+}
+
+/// <summary>Tests that change the folded writer's static thresholds run one at a time.</summary>
+[CollectionDefinition(nameof(FoldedWriterThresholds), DisableParallelization = true)]
+public class FoldedWriterThresholds;

@@ -277,4 +277,35 @@ public class FusedChainTests
         Assert.Equal(FilterTests.Folded(seq), FilterTests.Folded(fused));
         Assert.Equal(seqWarn, warn);
     }
+
+    /// <summary>
+    /// Tag filters with name filters: with hide the fused copy interns through its node pass; without, it copies
+    /// the kept sub-trie. Both equal the filters one by one, including the trie's size (no duplicated nodes).
+    /// </summary>
+    [Theory]
+    [InlineData("main", null, "k=v")]
+    [InlineData("main", "^a$", "k=v")]
+    [InlineData(null, "^main$", "k=w")]
+    [InlineData("b", null, null)]
+    public void TagAndNameFiltersFusedEqualSequential(string? focus, string? hide, string? tagIgnore)
+    {
+        string[] input = [.. s_input, "main;a;b{k=w} 256", "main;d;c{k=v} 512"];
+        var p = FilterTests.Build(input);
+        var tagFocus = TagFilter.Parse("k=v|w");
+        var seq = ProfileTransforms.TagFocus(p, tagFocus).Profile;
+        if (focus is not null) seq = ProfileTransforms.Focus(seq, new Regex(focus)).Profile;
+        if (hide is not null) seq = ProfileTransforms.Hide(seq, new Regex(hide)).Profile;
+        if (tagIgnore is not null) seq = ProfileTransforms.TagIgnore(seq, TagFilter.Parse(tagIgnore)).Profile;
+        var fused = new FilterChain
+        {
+            Focus = focus is null ? null : new Regex(focus),
+            Hide = hide is null ? null : new Regex(hide),
+            TagFocus = tagFocus,
+            TagIgnore = tagIgnore is null ? null : TagFilter.Parse(tagIgnore),
+        }.Apply(p);
+        Assert.NotEqual(0, fused.SampleCount);
+        Assert.Equal(FilterTests.Folded(seq), FilterTests.Folded(fused));
+        Assert.Equal(seq.SampleCount, fused.SampleCount);
+        Assert.Equal(seq.StackCount, fused.StackCount);
+    }
 }

@@ -38,6 +38,9 @@ public sealed class PprofReader : IProfileReader
     {
         ArgumentNullException.ThrowIfNull(input);
         options ??= ReadOptions.Default;
+        // A gzipped file: inflate it here, on a thread of its own, overlapping the decoding (see
+        // PprofDecoder.TryDecodeWhileInflating).
+        if (input is GunzippedFile file && file.RewindToCompressed() is { } compressed) input = compressed;
         byte[] data;
         int length;
         try
@@ -45,6 +48,8 @@ public sealed class PprofReader : IProfileReader
             (data, length) = ReadAll(input);
             if (length >= 2 && data[0] == 0x1f && data[1] == 0x8b)
             {
+                int expected = ExpectedGzipLength(data, length);
+                if (expected > 0 && PprofDecoder.TryDecodeWhileInflating(data, length, expected, options) is { } streamed) return streamed;
                 using var gz = new GZipStream(new MemoryStream(data, 0, length, writable: false), CompressionMode.Decompress);
                 (data, length) = ReadAll(gz, ExpectedGzipLength(data, length));
             }
@@ -361,6 +366,269 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         return b.Build();
     }
 
+    /// <summary>
+    /// The fast path for gzipped input: inflates on one thread while this one decodes samples as their bytes
+    /// arrive and a third interns their stacks, instead of inflating everything first and scanning twice.
+    /// Go writes samples before the locations and strings they refer to, so stacks are interned with
+    /// provisional location and label-set ids (in order of first use) and renumbered once the tables are read.
+    /// </summary>
+    /// <returns>
+    /// The profile, or null when the input is anything but a well-formed profile this path can take whole
+    /// (a sample before its sample types, a gzip stream longer or shorter than it declares, ids that cannot be
+    /// renumbered one to one, any decoding error): the caller then takes the two-pass path, which also gives
+    /// the canonical error message for bad input.
+    /// </returns>
+    internal static Profile? TryDecodeWhileInflating(byte[] gzip, int gzipLength, int expectedLength, ReadOptions options)
+    {
+        using var inflater = new StreamingInflater(gzip, gzipLength, expectedLength);
+        var decoder = new PprofDecoder(inflater.Data, expectedLength, options);
+        return decoder.DecodeWhileInflating(inflater);
+    }
+
+    private Profile? DecodeWhileInflating(StreamingInflater inflater)
+    {
+        var cis = NewStream();
+        ProfileBuilder? b = null;
+        SamplePipe? pipe = null;
+        SampleState? st = null;
+        var provisional = new ProvisionalIds();
+        uint sampleTag = PprofFields.Tag(PprofFields.Sample, PprofFields.LengthDelimited);
+        try
+        {
+            while (true)
+            {
+                long at = cis.Position;
+                if (at >= length) break;
+                // Make sure the whole field has arrived before the decoder touches it: tag and length first.
+                if (!inflater.WaitFor(Math.Min(length, at + 20))) return Abandon();
+                int pos = (int)at;
+                if (!TryVarint(ref pos, out ulong rawTag)) return Abandon();
+                if ((rawTag & 7) == PprofFields.LengthDelimited)
+                {
+                    if (!TryVarint(ref pos, out ulong len) || len > (ulong)(length - pos)) return Abandon();
+                    if (!inflater.WaitFor(pos + (long)len)) return Abandon();
+                }
+                uint tag = cis.ReadTag();
+                if (tag == sampleTag)
+                {
+                    if (b is null)
+                    {
+                        if (_sampleTypes.Count == 0) return Abandon();
+                        // Placeholder names: the string table comes last; BuildTables renames them.
+                        b = new ProfileBuilder(Enumerable.Repeat(new SampleType("", ""), _sampleTypes.Count));
+                        b.FirstChildIndex = true; // pprof stacks are mostly chains of new nodes
+                        b.EnsureStackCapacity(length / 4); // a location id takes at least one byte; see Decode
+                        pipe = new SamplePipe(b);
+                        st = new SampleState(_sampleTypes.Count, [], null, provisional);
+                    }
+                    _sampleFieldCount++;
+                    ReadSample(cis, b, st!, at, pipe!);
+                    continue;
+                }
+                if ((tag >> 3) == PprofFields.SampleType && b is not null) return Abandon(); // values already read with fewer columns
+                ScanField(cis, tag, at);
+            }
+            pipe?.Finish();
+            pipe = null;
+            if (!inflater.Finish()) return Abandon();
+            if (b is null) return null; // no samples: nothing to overlap, the two-pass path is as fast
+
+            BuildTables(out var locIds, b);
+            // Provisional location ids -> the model's locations; one to one, or the trie would hold duplicates.
+            var locationMap = new int[provisional.Count];
+            var taken = new bool[b.LocationCount];
+            for (int p = 0; p < locationMap.Length; p++)
+            {
+                int i = locIds.Find(provisional.RawId(p));
+                if (i < 0) return Abandon();
+                int model = _locationIndex![i];
+                if (taken[model]) return Abandon();
+                taken[model] = true;
+                locationMap[p] = model;
+            }
+            var labelMap = new int[provisional.LabelSetCount + 1];
+            var cache = new LabelSetCache();
+            for (int p = 1; p < labelMap.Length; p++)
+            {
+                var raw = provisional.RawLabelSet(p);
+                for (int j = 0; j < raw.Length; j += 4)
+                    if ((ulong)raw[j] >= (ulong)_strings.Count || (ulong)raw[j + 1] >= (ulong)_strings.Count || (ulong)raw[j + 3] >= (ulong)_strings.Count)
+                        return Abandon();
+                labelMap[p] = cache.Add(b, raw, _strings).Index;
+            }
+            b.RemapStackLocations(locationMap);
+            b.RemapSampleLabels(labelMap);
+            return b.Build();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong, the two-pass path decides: it reports bad input canonically.
+            return Abandon();
+        }
+
+        Profile? Abandon()
+        {
+            pipe?.Abandon();
+            inflater.Dispose();
+            return null;
+        }
+
+        // A varint from the raw buffer (which the inflater has filled up to where it was waited for).
+        bool TryVarint(ref int p, out ulong value)
+        {
+            value = 0;
+            for (int shift = 0; shift < 64; shift += 7)
+            {
+                if (p >= length) return false;
+                byte x = data[p++];
+                value |= (ulong)(x & 0x7f) << shift;
+                if (x < 0x80) return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Location and label-set ids handed out in order of first use while the tables are not known yet.
+    /// Location ids are dense small numbers in practice (an array lookup); others go through a dictionary.
+    /// </summary>
+    private sealed class ProvisionalIds
+    {
+        private const int DenseLimit = 1 << 24;
+        private int[] _dense = new int[1024]; // raw id -> provisional + 1
+        private Dictionary<ulong, int>? _sparse;
+        private GrowArray<ulong> _raw = new(1024);
+        private readonly Dictionary<RawKey, int> _labelSets = new(new RawKeyComparer());
+        private readonly List<long[]> _rawLabelSets = [[]];
+
+        public int Count => _raw.Count;
+        public ulong RawId(int provisional) => _raw[provisional];
+        public int LabelSetCount => _rawLabelSets.Count - 1;
+        public ReadOnlySpan<long> RawLabelSet(int provisional) => _rawLabelSets[provisional];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Get(ulong id, long at)
+        {
+            if (id < (ulong)_dense.Length)
+            {
+                int d = _dense[id];
+                if (d != 0) return d - 1;
+            }
+            return Add(id);
+        }
+
+        private int Add(ulong id)
+        {
+            if (id < DenseLimit)
+            {
+                if (id >= (ulong)_dense.Length) Array.Resize(ref _dense, (int)Math.Max(id + 1, (ulong)_dense.Length * 2));
+                int p = _raw.Count;
+                _raw.Add(id);
+                _dense[id] = p + 1;
+                return p;
+            }
+            _sparse ??= new Dictionary<ulong, int>();
+            if (_sparse.TryGetValue(id, out int known)) return known;
+            int q = _raw.Count;
+            _raw.Add(id);
+            _sparse.Add(id, q);
+            return q;
+        }
+
+        public int LabelSet(long[] scratch, int length)
+        {
+            if (_labelSets.TryGetValue(new RawKey(scratch, length), out int id)) return id;
+            var copy = scratch.AsSpan(0, length).ToArray();
+            id = _rawLabelSets.Count;
+            _rawLabelSets.Add(copy);
+            _labelSets.Add(new RawKey(copy, length), id);
+            return id;
+        }
+    }
+
+    /// <summary>
+    /// Inflates gzip data into an array of the size the gzip trailer declares, on a thread of its own, and
+    /// lets readers wait until a given number of bytes has arrived.
+    /// </summary>
+    private sealed class StreamingInflater : IDisposable
+    {
+        private readonly byte[] _gzip;
+        private readonly int _gzipLength;
+        private readonly object _lock = new();
+        private readonly Thread _thread;
+        private long _available;
+        private bool _done, _exact, _stop;
+
+        public StreamingInflater(byte[] gzip, int gzipLength, int expectedLength)
+        {
+            _gzip = gzip;
+            _gzipLength = gzipLength;
+            Data = new byte[expectedLength];
+            _thread = new Thread(Run) { IsBackground = true, Name = "flamekit pprof inflate" };
+            _thread.Start();
+        }
+
+        public byte[] Data { get; }
+
+        private void Run()
+        {
+            try
+            {
+                using var gz = new GZipStream(new MemoryStream(_gzip, 0, _gzipLength, writable: false), CompressionMode.Decompress);
+                int n = 0;
+                while (n < Data.Length && !Volatile.Read(ref _stop))
+                {
+                    int r = gz.Read(Data, n, Math.Min(1 << 20, Data.Length - n));
+                    if (r == 0) break;
+                    n += r;
+                    lock (_lock)
+                    {
+                        Volatile.Write(ref _available, n);
+                        Monitor.PulseAll(_lock);
+                    }
+                }
+                // Exactly the declared size and nothing after it (several members or over 4 GB: the slow path).
+                _exact = n == Data.Length && !Volatile.Read(ref _stop) && gz.ReadByte() < 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                _exact = false;
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _done = true;
+                    Monitor.PulseAll(_lock);
+                }
+            }
+        }
+
+        /// <summary>Waits until the first <paramref name="end"/> bytes are inflated; false if they never will be.</summary>
+        public bool WaitFor(long end)
+        {
+            if (Volatile.Read(ref _available) >= end) return true;
+            lock (_lock)
+            {
+                while (_available < end && !_done) Monitor.Wait(_lock);
+                return _available >= end;
+            }
+        }
+
+        /// <summary>Waits for the inflater to end; true when the data is exactly what the trailer declared.</summary>
+        public bool Finish()
+        {
+            _thread.Join();
+            return _exact;
+        }
+
+        public void Dispose()
+        {
+            Volatile.Write(ref _stop, true);
+            _thread.Join();
+        }
+    }
+
     private ProfileFormatException Error(string message, long at) => new(Fmt, message, byteOffset: at);
 
     private void ExpectWire(uint tag, int wire, string what, long at)
@@ -377,6 +645,14 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         {
             long at = cis.Position;
             if ((tag = cis.ReadTag()) == 0) break;
+            ScanField(cis, tag, at);
+        }
+    }
+
+    /// <summary>Reads one top-level field whose tag has been read; samples are only counted and skipped.</summary>
+    private void ScanField(CodedInputStream cis, uint tag, long at)
+    {
+        {
             int field = (int)(tag >> 3);
             switch (field)
             {
@@ -570,7 +846,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         return _strings[(int)index];
     }
 
-    private ProfileBuilder BuildTables(out IdMap locIds)
+    private ProfileBuilder BuildTables(out IdMap locIds, ProfileBuilder? into = null)
     {
         if (_strings.Count == 0) throw Error("expected a string_table (its first entry must be \"\")", length);
         if (_strings[0].Length != 0) throw Error($"string_table[0] must be \"\", got \"{_strings[0]}\"", 0);
@@ -579,7 +855,9 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         var types = new SampleType[_sampleTypes.Count];
         for (int i = 0; i < types.Length; i++)
             types[i] = new SampleType(Str(_sampleTypes[i].Type, 0, "sample_type.type"), Str(_sampleTypes[i].Unit, 0, "sample_type.unit"));
-        var b = new ProfileBuilder(types);
+        ProfileBuilder b;
+        if (into is null) b = new ProfileBuilder(types);
+        else { b = into; b.RenameSampleTypes(types); }
         // Intern the string table up front so every name shares one instance.
         for (int i = 0; i < _strings.Count; i++) _strings[i] = b.Strings.Intern(_strings[i]);
 
@@ -767,11 +1045,13 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     }
 
     /// <summary>Scratch buffers reused for every sample, so reading a sample allocates nothing.</summary>
-    private sealed class SampleState(int nTypes, int[] locIndex, IdMap locIds)
+    private sealed class SampleState(int nTypes, int[] locIndex, IdMap? locIds, ProvisionalIds? provisional = null)
     {
         public readonly int NTypes = nTypes;
         public readonly int[] LocIndex = locIndex;
-        public readonly IdMap LocIds = locIds;
+        public readonly IdMap? LocIds = locIds;
+        /// <summary>Set while the tables are not read yet (see <see cref="TryDecodeWhileInflating"/>).</summary>
+        public readonly ProvisionalIds? Provisional = provisional;
         public LocationId[] Locs = new LocationId[64];
         public readonly long[] Values = new long[nTypes];
         public long[] LabelRaw = new long[16];
@@ -803,7 +1083,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
                 {
                     ulong id = Varint(span, ref pos, at);
                     if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
-                    st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, id, at);
+                    st.Locs[nLoc++] = Resolve(st, id, at);
                 }
             }
             else if (t == ValPacked)
@@ -821,7 +1101,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             else if (t == LocSingle)
             {
                 if (nLoc == st.Locs.Length) Array.Resize(ref st.Locs, nLoc * 2);
-                st.Locs[nLoc++] = ResolveLocation(st.LocIds, st.LocIndex, cis.ReadUInt64(), at);
+                st.Locs[nLoc++] = Resolve(st, cis.ReadUInt64(), at);
             }
             else if (t == ValSingle)
             {
@@ -850,7 +1130,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
                 }
                 EndMessage(cis, lend);
                 var strings = _strings;
-                if ((ulong)key >= (ulong)strings.Count || (ulong)str >= (ulong)strings.Count || (ulong)unit >= (ulong)strings.Count)
+                if (st.Provisional is null && ((ulong)key >= (ulong)strings.Count || (ulong)str >= (ulong)strings.Count || (ulong)unit >= (ulong)strings.Count))
                     throw Error($"label: string index out of range (the string table has {strings.Count} entries)", at);
                 if (nLab * 4 + 4 > st.LabelRaw.Length) Array.Resize(ref st.LabelRaw, st.LabelRaw.Length * 2);
                 var raw = st.LabelRaw;
@@ -867,7 +1147,9 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         if (nVal != nTypes)
             throw Error($"sample has {nVal} values but the profile has {nTypes} sample types", sampleAt);
 
-        var labels = nLab == 0 ? LabelSetId.Empty : st.Labels.Get(b, st.LabelRaw, nLab * 4, _strings);
+        var labels = nLab == 0 ? LabelSetId.Empty
+            : st.Provisional is { } prov ? new LabelSetId(prov.LabelSet(st.LabelRaw, nLab * 4))
+            : st.Labels.Get(b, st.LabelRaw, nLab * 4, _strings);
         pipe.Add(st.Locs.AsSpan(0, nLoc), values, labels);
     }
 
@@ -903,6 +1185,10 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LocationId Resolve(SampleState st, ulong id, long at) =>
+        st.Provisional is { } p ? new LocationId(p.Get(id, at)) : ResolveLocation(st.LocIds!, st.LocIndex, id, at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private LocationId ResolveLocation(IdMap ids, int[] locIndex, ulong id, long at)
     {
         int i = ids.Find(id);
@@ -921,6 +1207,14 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             // Probe with the caller's scratch array (no allocation); store a copy only for new sets.
             if (_cache.TryGetValue(new RawKey(scratch, length), out var id)) return id;
             ReadOnlySpan<long> raw = scratch.AsSpan(0, length);
+            id = Add(b, raw, strings);
+            _cache.Add(new RawKey(raw.ToArray(), length), id);
+            return id;
+        }
+
+        /// <summary>Adds a label set given as (key, str, num, unit) string-table indices.</summary>
+        public LabelSetId Add(ProfileBuilder b, ReadOnlySpan<long> raw, List<string> strings)
+        {
             int n = raw.Length / 4;
             if (_buf.Length < n) _buf = new Label[n];
             for (int i = 0; i < n; i++)
@@ -931,18 +1225,16 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
                     ? new Label(strings[(int)key], strings[(int)str])
                     : new Label(strings[(int)key], null, num, unit != 0 ? strings[(int)unit] : null);
             }
-            id = b.AddLabelSet(_buf.AsSpan(0, n));
-            _cache.Add(new RawKey(raw.ToArray(), length), id);
-            return id;
+            return b.AddLabelSet(_buf.AsSpan(0, n));
         }
     }
 
-    private readonly record struct RawKey(long[] Array, int Length)
+    internal readonly record struct RawKey(long[] Array, int Length)
     {
         public ReadOnlySpan<long> Span => Array.AsSpan(0, Length);
     }
 
-    private sealed class RawKeyComparer : IEqualityComparer<RawKey>
+    internal sealed class RawKeyComparer : IEqualityComparer<RawKey>
     {
         public bool Equals(RawKey x, RawKey y) => x.Span.SequenceEqual(y.Span);
         public int GetHashCode(RawKey k)
