@@ -63,6 +63,18 @@ internal sealed class FilterOptions
     public Profile PruneDropFrames(ParseResult parse, Profile profile) =>
         string.IsNullOrEmpty(parse.GetValue(DropFrames)) ? CliSupport.PruneDropFrames(profile) : profile;
 
+    /// <summary>
+    /// For commands that write a profile (convert, filter): prunes the profile's own drop_frames before the filters
+    /// when the output cannot keep the expression (name-only formats) or when the flags rename frames (the
+    /// expression was written for the original names, so it must run while they are still there).
+    /// </summary>
+    public Profile PruneDropFramesForOutput(ParseResult parse, Profile profile, Formats.IProfileWriter writer)
+    {
+        bool renames = parse.GetValue(StripArgs) || parse.GetValue(StripPackages) || !string.IsNullOrEmpty(parse.GetValue(Granularity))
+            || (LinesAlias is not null && parse.GetValue(LinesAlias));
+        return writer.Format.Name != "pprof" || renames ? PruneDropFrames(parse, profile) : profile;
+    }
+
     /// <summary>Parses a <c>--granularity</c> value.</summary>
     internal static FrameGranularity? ParseGranularity(string? value) => value switch
     {

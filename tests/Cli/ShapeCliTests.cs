@@ -122,6 +122,44 @@ public class ShapeCliTests
         Assert.Contains("drop_frames", bad.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>A pprof profile whose own drop_frames is "c", with C++-style names: main → b(int) → c(long) → d (in m.cc, b.cc, ...).</summary>
+    private static byte[] OwnDropFrames()
+    {
+        var b = new ProfileBuilder([new SampleType("samples", "count")]) { DropFrames = "c" };
+        var s = StackId.Empty;
+        foreach (var n in (string[])["main", "b(int)", "c(long)", "d"]) s = b.Push(s, b.AddFrame(n, n[0] + ".cc"));
+        b.AddSample(s, [3]);
+        b.AddSample(b.Push(StackId.Empty, b.AddFrame("b(char)", "b.cc")), [1]);
+        var ms = new MemoryStream();
+        new FlameKit.Formats.Pprof.PprofWriter().Write(b.Build(), ms, FlameKit.Formats.WriteOptions.Default);
+        return ms.ToArray();
+    }
+
+    [Theory]
+    [InlineData(new string[0], "b(char) 1\nmain;b(int) 3\n")]                          // the profile's own drop_frames
+    [InlineData(new[] { "--drop-frames", "b" }, "b(char) 1\nmain 3\n")]                // combined with it
+    [InlineData(new[] { "--strip-args" }, "b 1\nmain;b 3\n")]                          // pruned with the original names first
+    [InlineData(new[] { "--granularity", "files" }, "b.cc 1\nm.cc;b.cc 3\n")]          // (renamed "c.cc", c would no longer match)
+    [InlineData(new[] { "--drop-frames", "main|b" }, "b(char) 1\nmain;b(int);c(long);d 3\n")] // all match down to d, the first user frame: nothing goes
+    public void ProfilesOwnDropFramesWithTheShapeFlags(string[] flags, string expected)
+    {
+        var r = CliRunner.Run(OwnDropFrames(), ["convert", "-", "--to", "folded", .. flags]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal(expected, r.StdOut);
+    }
+
+    [Fact]
+    public void FilterToPprofPrunesOwnDropFramesBeforeRenaming()
+    {
+        var r = CliRunner.Run(OwnDropFrames(), "filter", "-", "--granularity", "files");
+        Assert.Equal(0, r.ExitCode);
+        var back = CliRunner.Run(r.StdOutBytes, "convert", "-", "--to", "folded");
+        Assert.Equal("b.cc 1\nm.cc;b.cc 3\n", back.StdOut);
+        // Without renaming, pprof output keeps the expression for its reader.
+        var kept = CliRunner.Run(OwnDropFrames(), "filter", "-", "--focus", "main");
+        Assert.Equal("main;b(int) 3\n", CliRunner.Run(kept.StdOutBytes, "convert", "-", "--to", "folded").StdOut);
+    }
+
     [Theory]
     [InlineData("top")]
     [InlineData("svg")]

@@ -41,6 +41,7 @@ internal static class ConvertCommand
             string target = parse.GetValue(to)!;
             var writer = CliSupport.FindWriter(target);
             var (profile, _) = input.Read(parse, console, keepTimeline: CliSupport.WritesTimeline(writer) || filters.NeedsTimeline(parse));
+            profile = filters.PruneDropFramesForOutput(parse, profile, writer);
             profile = filters.Apply(parse, console, profile);
             string? si = parse.GetValue(sampleIndex);
             if (si is not null) CliSupport.ResolveSampleType(profile, si);
