@@ -31,7 +31,7 @@ internal sealed class FilterOptions
     };
     public readonly Option<bool> StripArgs = new("--strip-args")
     {
-        Description = "Drop argument lists from function names: 'ns::f(int) const' -> 'ns::f', 'A.run(I)V' -> 'A.run'; template arguments, '(anonymous namespace)' and Go receivers stay; overloads merge (pprof has no flag; its drop_frames matching cuts names the same way)",
+        Description = "Drop argument lists from function names: 'ns::f(int) const' -> 'ns::f', 'A.run(I)V' -> 'A.run'; template arguments, '(anonymous namespace)' and Go receivers stay; overloads merge (pprof has no such flag)",
     };
     public readonly Option<bool> StripPackages = new("--strip-packages")
     {
