@@ -24,8 +24,68 @@ internal sealed class FilterOptions
     public readonly Option<bool> Invert = new("--invert") { Description = "Turn stacks upside down (leaf first: who calls the hot functions)" };
     public readonly Option<int?> MaxDepth = new("--max-depth") { Description = "Keep at most N frames of each stack, from the root", HelpName = "N" };
     public readonly Option<string?> TrimPath = new("--trim-path") { Description = "Remove this prefix from source file paths", HelpName = "PREFIX" };
+    public readonly Option<string?> DropFrames = new("--drop-frames")
+    {
+        Description = "Drop frames whose whole (simplified) name matches RE, and everything they call; frames from the root up to the first non-matching one stay. Combined with the profile's own drop_frames field (pprof applies that field; it has no flag for it)",
+        HelpName = "RE",
+    };
+    public readonly Option<bool> StripArgs = new("--strip-args")
+    {
+        Description = "Drop argument lists from function names: 'ns::f(int) const' -> 'ns::f', 'A.run(I)V' -> 'A.run'; template arguments, '(anonymous namespace)' and Go receivers stay; overloads merge (pprof has no such flag)",
+    };
+    public readonly Option<bool> StripPackages = new("--strip-packages")
+    {
+        Description = "Drop Go import paths from function names: 'github.com/acme/x/cache.(*R).Load' -> 'cache.(*R).Load' (pprof's short names in -dot graphs)",
+    };
+    public readonly Option<string?> Granularity = CreateGranularity();
     public readonly Option<string?> Base = new("--base") { Description = "Subtract this profile first (pprof -base): shrinking stacks get negative values", HelpName = "FILE" };
     public readonly Option<bool> Normalize = new("--normalize") { Description = "With --base: scale the base to this profile's total first" };
+
+    private static Option<string?> CreateGranularity()
+    {
+        var o = new Option<string?>("--granularity")
+        {
+            Description = "Frame granularity, as pprof -granularity (-functions, -filefunctions, -files, -lines, -addresses): one node per function (default), function and file, file, function and line ('main.foo file.go:12'), or address",
+            HelpName = "functions|filefunctions|files|lines|addresses",
+        };
+        o.AcceptOnlyFromAmong("functions", "filefunctions", "files", "lines", "addresses");
+        return o;
+    }
+
+    /// <summary>A command's own flag that means <c>--granularity lines</c> (svg's and convert's older <c>--lines</c>), or null.</summary>
+    public Option<bool>? LinesAlias { get; set; }
+
+    /// <summary>
+    /// Applies the profile's own drop_frames/keep_frames as the commands do on load, unless <c>--drop-frames</c> is
+    /// given: then the chain applies the profile's expression and the flag's together, in one prune, as one
+    /// drop_frames expression would be (two prunes in a row would disagree on where the first user frame is).
+    /// </summary>
+    public Profile PruneDropFrames(ParseResult parse, Profile profile) =>
+        string.IsNullOrEmpty(parse.GetValue(DropFrames)) ? CliSupport.PruneDropFrames(profile) : profile;
+
+    /// <summary>
+    /// For commands that write a profile (convert, filter): prunes the profile's own drop_frames before the filters
+    /// when the output cannot keep the expression (name-only formats) or when the flags rename frames (the
+    /// expression was written for the original names, so it must run while they are still there).
+    /// </summary>
+    public Profile PruneDropFramesForOutput(ParseResult parse, Profile profile, Formats.IProfileWriter writer)
+    {
+        bool renames = parse.GetValue(StripArgs) || parse.GetValue(StripPackages) || !string.IsNullOrEmpty(parse.GetValue(Granularity))
+            || (LinesAlias is not null && parse.GetValue(LinesAlias));
+        return writer.Format.Name != "pprof" || renames ? PruneDropFrames(parse, profile) : profile;
+    }
+
+    /// <summary>Parses a <c>--granularity</c> value.</summary>
+    internal static FrameGranularity? ParseGranularity(string? value) => value switch
+    {
+        null or "" => null,
+        "functions" => FrameGranularity.Functions,
+        "filefunctions" => FrameGranularity.FileFunctions,
+        "files" => FrameGranularity.Files,
+        "lines" => FrameGranularity.Lines,
+        "addresses" => FrameGranularity.Addresses,
+        _ => throw CliException.Usage($"--granularity: expected functions, filefunctions, files, lines or addresses, got \"{value}\""),
+    };
 
     /// <summary>
     /// pprof's <c>-relative_percentages</c>, for reports only (not part of <see cref="AddTo"/>): percentages of the
@@ -39,7 +99,7 @@ internal sealed class FilterOptions
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Focus, Ignore, Hide, Show, ShowFrom, PruneFrom, TagFocus, TagIgnore, Thread, Time, Invert, MaxDepth, TrimPath, Base, Normalize })
+        foreach (var o in new Option[] { Focus, Ignore, Hide, Show, ShowFrom, PruneFrom, TagFocus, TagIgnore, Thread, Time, Invert, MaxDepth, TrimPath, DropFrames, StripArgs, StripPackages, Granularity, Base, Normalize })
             cmd.Options.Add(o);
     }
 
@@ -97,7 +157,21 @@ internal sealed class FilterOptions
             MaxDepth = parse.GetValue(MaxDepth),
             TrimPath = parse.GetValue(TrimPath),
             NormalizeBase = parse.GetValue(Normalize),
+            StripArguments = parse.GetValue(StripArgs),
+            StripPackages = parse.GetValue(StripPackages),
+            Granularity = ParseGranularity(parse.GetValue(Granularity))
+                ?? (LinesAlias is not null && parse.GetValue(LinesAlias) ? FrameGranularity.Lines : null),
         };
+        string? dropFrames = parse.GetValue(DropFrames);
+        if (!string.IsNullOrEmpty(dropFrames))
+        {
+            try
+            {
+                _ = new Regex(dropFrames, RegexOptions.CultureInvariant);
+                chain = chain with { DropFrames = dropFrames };
+            }
+            catch (ArgumentException e) { errors.Add($"parsing drop_frames regexp: {e.Message}"); }
+        }
         if (chain.MaxDepth is < 1) errors.Add("--max-depth must be at least 1");
         string? time = parse.GetValue(Time);
         if (!string.IsNullOrEmpty(time))

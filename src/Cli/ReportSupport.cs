@@ -21,7 +21,7 @@ internal static class ReportSupport
         var (profile, _) = input.Read(parse, console, keepTimeline: filters.NeedsTimeline(parse));
         int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
         if (mean) CheckMean(profile);
-        profile = CliSupport.PruneDropFrames(profile);
+        profile = filters.PruneDropFrames(parse, profile);
         long total = 0;
         profile = filters.Apply(parse, console, profile, p => total = TopReport.ReportTotal(p, st, mean));
         return (profile, st, filters.TotalFor(parse, profile, st, total, mean));

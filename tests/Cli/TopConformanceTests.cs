@@ -80,6 +80,28 @@ public class TopConformanceTests
         Check(fixture, ["-mean", "-sample_index=" + index, pprofFlag], ["--mean", "--sample-index", index, flag, value]);
     }
 
+    /// <summary>
+    /// <c>--granularity</c> against pprof's <c>-lines</c>, <c>-files</c>, <c>-filefunctions</c> (and <c>-addresses</c>,
+    /// <c>-functions</c>): same nodes, names (<c>main.foo /src/x.go:12</c>, <c>/src/x.go</c>), flat and cum values.
+    /// </summary>
+    [Theory]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "lines", new string[0], new string[0])]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "files", new string[0], new string[0])]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "filefunctions", new string[0], new string[0])]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "addresses", new[] { "-nodecount=40" }, new[] { "-n", "40" })]
+    [InlineData("pprof/cpuwork.cpu.pb.gz", "functions", new string[0], new string[0])]
+    [InlineData("pprof/bigcpu.cpu.pb.gz", "lines", new[] { "-cum", "-nodecount=30" }, new[] { "--cum", "-n", "30" })]
+    [InlineData("pprof/bigcpu.cpu.pb.gz", "files", new[] { "-focus=main" }, new[] { "--focus", "main" })]
+    [InlineData("pprof/http.allocs.pb.gz", "lines", new[] { "-sample_index=alloc_space" }, new[] { "--sample-index", "alloc_space" })]
+    [InlineData("pprof/http.allocs.pb.gz", "files", new string[0], new string[0])]
+    [InlineData("pprof/http.allocs.pb.gz", "filefunctions", new[] { "-hide=runtime" }, new[] { "--hide", "runtime" })]
+    [InlineData("pprof/blocking.heap.pb.gz", "filefunctions", new string[0], new string[0])]
+    [InlineData("pprof/blocking.mutex.pb.gz", "lines", new string[0], new string[0])]
+    [InlineData("pprof/labels.cpu.pb.gz", "files", new[] { "-cum" }, new[] { "--cum" })]
+    [InlineData("pprof/deepcpu.cpu.pb.gz", "lines", new[] { "-nodefraction=0", "-nodecount=60" }, new[] { "--nodefraction", "0", "-n", "60" })]
+    public void Granularity(string fixture, string granularity, string[] pprofArgs, string[] flamekitArgs) =>
+        Check(fixture, ["-" + granularity, .. pprofArgs], ["--granularity", granularity, .. flamekitArgs]);
+
     /// <summary>pprof's numeric tag ranges (<c>KEY=LOW:HIGH</c> with units, open ends, exact values, no key).</summary>
     [Theory]
     [InlineData("-tagfocus", "bytes=1kb:64kb")]

@@ -38,8 +38,8 @@ internal static class DiffCommand
         {
             string target = parse.GetValue(to)!;
             var writer = CliSupport.FindWriter(target);
-            var older = CliSupport.PruneDropFrames(CliIO.ReadProfile(console, parse.GetValue(baseArg), null).Profile);
-            var newer = CliSupport.PruneDropFrames(CliIO.ReadProfile(console, parse.GetValue(newArg), null).Profile);
+            var older = filters.PruneDropFrames(parse, CliIO.ReadProfile(console, parse.GetValue(baseArg), null).Profile);
+            var newer = filters.PruneDropFrames(parse, CliIO.ReadProfile(console, parse.GetValue(newArg), null).Profile);
             string? si = parse.GetValue(sampleIndex);
             int bt = CliSupport.ResolveSampleType(older, si);
             int nt = CliSupport.ResolveSampleType(newer, si);

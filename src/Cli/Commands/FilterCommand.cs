@@ -38,6 +38,7 @@ internal static class FilterCommand
             string target = parse.GetValue(to)!;
             var writer = CliSupport.FindWriter(target);
             var (profile, _) = input.Read(parse, console, keepTimeline: CliSupport.WritesTimeline(writer) || filters.NeedsTimeline(parse));
+            profile = filters.PruneDropFramesForOutput(parse, profile, writer);
             profile = filters.Apply(parse, console, profile);
             profile = CliSupport.PrepareForNameOnlyOutput(profile, writer);
             var options = new WriteOptions { Diagnostics = d => console.Warn(d.Message) };

@@ -29,7 +29,7 @@ internal static class SvgCommand
         var reverse = new Option<bool>("--reverse") { Description = "Reverse stacks: leaf functions become roots (who calls the hot code)" };
         var flamechart = new Option<bool>("--flamechart") { Description = "Flame chart: frames in input/time order instead of merged alphabetically" };
         var negate = new Option<bool>("--negate") { Description = "Differential input: swap the meaning of red and blue" };
-        var lines = new Option<bool>("--lines") { Description = "One frame per function and line ('function file:line')" };
+        var lines = new Option<bool>("--lines") { Description = "Same as --granularity lines: one frame per function and line ('function file:line')" };
         var cmd = new Command("svg", """
             Render an interactive flame graph as SVG (click to zoom, Ctrl-F to search).
             Geometry and options follow flamegraph.pl; colours are deterministic.
@@ -39,6 +39,8 @@ internal static class SvgCommand
               flamekit svg --colors mem --sample-index inuse_space heap.pb.gz -o heap.svg
               flamekit svg --inverted --title "Icicle" cpu.pb.gz > icicle.svg
               flamekit svg --focus 'net/http' --hide 'runtime\.' cpu.pb.gz > http.svg
+              flamekit svg --strip-args --strip-packages --drop-frames 'runtime\.mallocgc' cpu.pb.gz > short.svg
+              flamekit svg --granularity files cpu.pb.gz > files.svg
               stackcollapse-perf.pl perf.txt | flamekit svg - > perf.svg
               difffolded.pl before.folded after.folded | flamekit svg - > diff.svg
             """)
@@ -48,19 +50,21 @@ internal static class SvgCommand
         };
         input.AddTo(cmd);
         var filters = new FilterOptions();
+        filters.LinesAlias = lines;
         filters.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var (profile, _) = input.Read(parse, console, keepTimeline: parse.GetValue(flamechart) || filters.NeedsTimeline(parse));
             string? si = parse.GetValue(sampleIndex);
             int typeIndex = CliSupport.ResolveSampleType(profile, si);
-            profile = CliSupport.PruneDropFrames(profile);
+            profile = filters.PruneDropFrames(parse, profile);
             profile = filters.Apply(parse, console, profile);
             var sampleType = profile.SampleTypes[typeIndex];
             var options = new FlameGraphOptions
             {
                 SampleType = si,
-                Granularity = parse.GetValue(lines) ? FrameGranularity.Lines : FrameGranularity.Functions,
+                // --lines is --granularity lines: the filter chain has already named the frames.
+                Granularity = FrameGranularity.Functions,
                 Inverted = parse.GetValue(inverted),
                 Reverse = parse.GetValue(reverse),
                 Flamechart = parse.GetValue(flamechart),

@@ -34,6 +34,7 @@ internal static class TopCommand
               flamekit top --base old.pb.gz new.pb.gz
               flamekit top --focus 'main\.' --relative-percentages cpu.pb.gz
               flamekit top --format csv cpu.pb.gz > top.csv
+              flamekit top --granularity lines cpu.pb.gz   # go tool pprof -top -lines (or files, filefunctions, addresses)
               flamekit top --mean --sample-index delay mutex.pb.gz   # mean delay per contention
             """)
         {

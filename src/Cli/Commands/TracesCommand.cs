@@ -33,7 +33,7 @@ internal static class TracesCommand
             int st = CliSupport.ResolveSampleType(profile, parse.GetValue(sampleIndex));
             bool m = parse.GetValue(mean);
             if (m) ReportSupport.CheckMean(profile);
-            profile = CliSupport.PruneDropFrames(profile);
+            profile = filters.PruneDropFrames(parse, profile);
             // pprof merges every profile it loads: identical samples (stack and labels) add up, all-zero ones go.
             if (!profile.HasTimestamps && NeedsMerge(profile)) profile = FlameKit.Transforms.ProfileTransforms.Merge([profile]);
             long total = 0;

@@ -15,6 +15,8 @@ public enum FrameGranularity
     FileFunctions,
     /// <summary>One frame per instruction address: <c>name 0xADDR</c>.</summary>
     Addresses,
+    /// <summary>One frame per source file: <c>file</c> (pprof's <c>-files</c>).</summary>
+    Files,
 }
 
 /// <summary>Options for <see cref="FrameTrie.Build(Profile, FrameTrieOptions?)"/>.</summary>
@@ -184,6 +186,7 @@ public sealed class FrameTrie
             FrameGranularity.Lines when fn.File.Length > 0 || line.Number > 0 =>
                 string.Create(CultureInfo.InvariantCulture, $"{name} {fn.File}:{line.Number}"),
             FrameGranularity.FileFunctions when fn.File.Length > 0 => $"{name} {fn.File}",
+            FrameGranularity.Files when fn.File.Length > 0 => fn.File,
             FrameGranularity.Addresses when location.Address != 0 =>
                 string.Create(CultureInfo.InvariantCulture, $"{name} 0x{location.Address:x}"),
             _ => name,

@@ -4,8 +4,9 @@ namespace FlameKit.Transforms;
 
 /// <summary>
 /// A set of filters applied in pprof's fixed order whatever order the user gave them in:
-/// base subtraction, focus/ignore/hide/show, show_from, tag focus/ignore, prune_from; then FlameKit's
-/// own thread, time, max depth, trim path and invert steps.
+/// base subtraction, drop frames (pprof applies drop_frames when it loads a profile), focus/ignore/hide/show,
+/// show_from, tag focus/ignore, prune_from; then FlameKit's own thread, time, max depth, trim path, name clean-up
+/// steps; then granularity (pprof aggregates after its filters, so they still see full names); invert last.
 /// </summary>
 public sealed record FilterChain
 {
@@ -33,6 +34,14 @@ public sealed record FilterChain
     public int? MaxDepth { get; init; }
     /// <summary>Path prefix to strip from file names.</summary>
     public string? TrimPath { get; init; }
+    /// <summary>Extra <c>drop_frames</c> expression, combined with the profile's own (see <see cref="ProfileTransforms.DropFrames"/>).</summary>
+    public string? DropFrames { get; init; }
+    /// <summary>Drop argument lists from function names (<see cref="ProfileTransforms.StripArguments(Profile)"/>).</summary>
+    public bool StripArguments { get; init; }
+    /// <summary>Drop Go import paths from function names (<see cref="ProfileTransforms.StripPackages(Profile)"/>).</summary>
+    public bool StripPackages { get; init; }
+    /// <summary>pprof <c>-granularity</c> (<see cref="ProfileTransforms.Aggregate"/>); null leaves frames as they are.</summary>
+    public FrameGranularity? Granularity { get; init; }
     /// <summary>Turn stacks upside down (leaf first).</summary>
     public bool Invert { get; init; }
     /// <summary>A profile to subtract first (pprof <c>-base</c>).</summary>
@@ -42,7 +51,8 @@ public sealed record FilterChain
 
     /// <summary>True when no filter is set.</summary>
     public bool IsEmpty => Focus is null && Ignore is null && Hide is null && Show is null && ShowFrom is null && PruneFrom is null
-        && TagFocus is null && TagIgnore is null && Thread is null && Time is null && MaxDepth is null && TrimPath is null && !Invert && Base is null;
+        && TagFocus is null && TagIgnore is null && Thread is null && Time is null && MaxDepth is null && TrimPath is null && !Invert && Base is null
+        && DropFrames is null && !StripArguments && !StripPackages && Granularity is null;
 
     /// <summary>Applies the filters.</summary>
     /// <param name="p">The profile.</param>
@@ -72,6 +82,7 @@ public sealed record FilterChain
     {
         ArgumentNullException.ThrowIfNull(p);
         warn ??= static _ => { };
+        if (!string.IsNullOrEmpty(DropFrames)) p = ProfileTransforms.DropFrames(p, DropFrames);
         if (Focus is not null || Ignore is not null || Hide is not null || Show is not null || ShowFrom is not null
             || TagFocus is not null || TagIgnore is not null || PruneFrom is not null)
             p = FusedFilters.Apply(p, Focus, Ignore, Hide, Show, ShowFrom, TagFocus, TagIgnore, PruneFrom, warn);
@@ -88,6 +99,9 @@ public sealed record FilterChain
         }
         if (MaxDepth is { } d) p = ProfileTransforms.MaxDepth(p, d);
         if (TrimPath is not null) p = ProfileTransforms.TrimPath(p, TrimPath);
+        if (StripArguments) p = ProfileTransforms.StripArguments(p);
+        if (StripPackages) p = ProfileTransforms.StripPackages(p);
+        if (Granularity is { } g) p = ProfileTransforms.Aggregate(p, g);
         if (Invert) p = ProfileTransforms.Invert(p);
         return p;
     }

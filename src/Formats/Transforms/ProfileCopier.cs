@@ -28,7 +28,12 @@ internal static class ProfileCopier
     /// <param name="rewrite">The stack rewrite; null keeps stacks as they are (the used part of the source's trie is copied without interning).</param>
     /// <param name="configure">Adjusts the builder's metadata after it has been copied (e.g. clears a field), or null.</param>
     /// <param name="keepSample">Decides by sample index which samples are copied, or null for all.</param>
-    public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null)
+    /// <param name="copyTables">
+    /// False: do not pre-copy the functions and locations, so the copy holds only those the rewrite adds (a rewrite
+    /// that renames or merges them must not leave the originals behind as unused entries).
+    /// </param>
+    public static Profile Copy(Profile source, StackRewrite? rewrite, Action<ProfileBuilder>? configure = null, Func<int, bool>? keepSample = null,
+        bool copyTables = true)
     {
         bool[]? kept = null;
         if (keepSample is not null)
@@ -36,7 +41,7 @@ internal static class ProfileCopier
             kept = new bool[source.SampleCount];
             for (int i = 0; i < kept.Length; i++) kept[i] = keepSample(i);
         }
-        return CopyCore(source, rewrite, null, configure, kept);
+        return CopyCore(source, rewrite, null, configure, kept, copyTables);
     }
 
     /// <summary>
@@ -59,9 +64,9 @@ internal static class ProfileCopier
     /// <param name="configure">Adjusts the builder's metadata after it has been copied, or null.</param>
     /// <param name="kept">Which samples are copied, by index, or null for all.</param>
     public static Profile CopyMapped(Profile source, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
-        => CopyCore(source, null, mapper ?? CopySubTrie, configure, kept);
+        => CopyCore(source, null, mapper ?? CopySubTrie, configure, kept, true);
 
-    private static Profile CopyCore(Profile source, StackRewrite? rewrite, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept)
+    private static Profile CopyCore(Profile source, StackRewrite? rewrite, StackMapper? mapper, Action<ProfileBuilder>? configure, bool[]? kept, bool copyTables)
     {
         var b = new ProfileBuilder(source.SampleTypes);
         b.DefaultSampleType = source.SampleTypes[source.DefaultSampleTypeIndex].Type;
@@ -77,8 +82,11 @@ internal static class ProfileCopier
 
         var mappings = source.Mappings;
         for (int i = 1; i < mappings.Length; i++) b.AddMapping(mappings[i]);
-        foreach (var f in source.Functions) b.AddFunction(f.Name, f.SystemName, f.File, f.StartLine);
-        foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
+        if (copyTables)
+        {
+            foreach (var f in source.Functions) b.AddFunction(f.Name, f.SystemName, f.File, f.StartLine);
+            foreach (var l in source.Locations) b.AddLocation(l.Address, l.Mapping, l.Lines, l.IsFolded);
+        }
         foreach (var t in source.Threads) b.AddThread(t);
 
         var stackMap = new int[source.StackCount];

@@ -28,8 +28,35 @@ public static partial class ProfileTransforms
     {
         ArgumentNullException.ThrowIfNull(p);
         if (string.IsNullOrEmpty(p.DropFrames)) return p;
-        var drop = Compile(p.DropFrames, "drop_frames");
-        var keep = string.IsNullOrEmpty(p.KeepFrames) ? null : Compile(p.KeepFrames, "keep_frames");
+        return Prune(p, p.DropFrames, p.KeepFrames);
+    }
+
+    /// <summary>
+    /// Drops the frames matching <paramref name="pattern"/> and everything they call, as if the pattern were part of
+    /// the profile's own <c>drop_frames</c>: it is combined with <see cref="Profile.DropFrames"/> (either matching
+    /// drops a frame) and the profile's <see cref="Profile.KeepFrames"/> still protects frames, then pprof's prune
+    /// runs as in <see cref="PruneDropFrames"/> (anchored match on the simplified name, frames from the root up to
+    /// the first frame that does not match are never dropped).
+    /// </summary>
+    /// <param name="p">The profile.</param>
+    /// <param name="pattern">A regular expression (RE2-like .NET syntax), matched against the whole simplified name.</param>
+    /// <returns>The pruned profile, with empty <see cref="Profile.DropFrames"/> and <see cref="Profile.KeepFrames"/>.</returns>
+    /// <exception cref="ArgumentException">An expression is not a valid regular expression.</exception>
+    public static Profile DropFrames(Profile p, string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        // Validate the flag alone first, so an error names the user's expression rather than the combination.
+        Compile(pattern, "drop-frames");
+        // Both sit inside one anchored group, so "own|flag" means "the whole name matches own or flag".
+        string combined = string.IsNullOrEmpty(p.DropFrames) ? pattern : p.DropFrames + "|" + pattern;
+        return Prune(p, combined, p.KeepFrames);
+    }
+
+    private static Profile Prune(Profile p, string dropPattern, string keepPattern)
+    {
+        var drop = Compile(dropPattern, "drop_frames");
+        var keep = string.IsNullOrEmpty(keepPattern) ? null : Compile(keepPattern, "keep_frames");
 
         var locs = p.Locations;
         // Per location: 0 = user frame, 1 = prune the whole location, 2 = prune beneath it (keeps trimmed lines).
