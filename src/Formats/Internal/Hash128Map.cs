@@ -23,6 +23,7 @@ internal sealed class Hash128Map
         int size = 16;
         while (size < capacity * 2) size <<= 1;
         _entries = new Entry[size];
+        FreshMemory.Prefault(_entries);
         _mask = size - 1;
     }
 
@@ -62,6 +63,7 @@ internal sealed class Hash128Map
     {
         var old = _entries;
         var entries = new Entry[old.Length * 2];
+        FreshMemory.Prefault(entries);
         int mask = entries.Length - 1;
         foreach (ref readonly var e in old.AsSpan())
             if (e.ValuePlusOne != 0) Insert(entries, mask, e.Lo, e.Hi, e.ValuePlusOne);

@@ -660,6 +660,7 @@ internal struct StackInternTable
         while ((1 << bits) < capacity * 2 && bits < 30) bits++;
         _entries = new Entry[1 << bits];
         FlameKit.Formats.Internal.HugePages.Advise(_entries);
+        FlameKit.Formats.Internal.FreshMemory.Prefault(_entries);
         _shift = 64 - bits;
     }
 
@@ -725,6 +726,7 @@ internal struct StackInternTable
         var old = _entries;
         var entries = new Entry[size];
         FlameKit.Formats.Internal.HugePages.Advise(entries);
+        FlameKit.Formats.Internal.FreshMemory.Prefault(entries);
         int shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
         int mask = entries.Length - 1;
         foreach (var e in old)
