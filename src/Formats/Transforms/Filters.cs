@@ -358,37 +358,21 @@ public static partial class ProfileTransforms
         string Trim(string f) => f.StartsWith(prefix, StringComparison.Ordinal) ? f[prefix.Length..] : f;
         var funcMap = new int[p.Functions.Length];
         Array.Fill(funcMap, -1);
-        var locMap = new int[p.Locations.Length];
-        Array.Fill(locMap, -1);
-        return ProfileCopier.Copy(p, (src, b, stack) =>
+        return RewriteLocations(p, (b, loc) =>
         {
-            int depth = src.StackDepth(stack);
-            var buf = new LocationId[depth];
-            src.CopyStackRootFirst(stack, buf);
-            var s = StackId.Empty;
-            foreach (var l in buf)
+            var lines = loc.Lines.ToArray();
+            for (int k = 0; k < lines.Length; k++)
             {
-                ref int nl = ref locMap[l.Index];
-                if (nl < 0)
+                int fi = lines[k].Function.Index;
+                ref int nf = ref funcMap[fi];
+                if (nf < 0)
                 {
-                    var loc = src.Locations[l.Index];
-                    var lines = loc.Lines.ToArray();
-                    for (int k = 0; k < lines.Length; k++)
-                    {
-                        int fi = lines[k].Function.Index;
-                        ref int nf = ref funcMap[fi];
-                        if (nf < 0)
-                        {
-                            var f = src.Functions[fi];
-                            nf = b.AddFunction(f.Name, f.SystemName, Trim(f.File), f.StartLine).Index;
-                        }
-                        lines[k] = lines[k] with { Function = new FunctionId(nf) };
-                    }
-                    nl = b.AddLocation(loc.Address, loc.Mapping, lines, loc.IsFolded).Index;
+                    var f = p.Functions[fi];
+                    nf = b.AddFunction(f.Name, f.SystemName, Trim(f.File), f.StartLine).Index;
                 }
-                s = b.Push(s, new LocationId(nl));
+                lines[k] = lines[k] with { Function = new FunctionId(nf) };
             }
-            return s;
+            return b.AddLocation(loc.Address, loc.Mapping, lines, loc.IsFolded);
         });
     }
 

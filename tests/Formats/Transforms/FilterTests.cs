@@ -161,6 +161,8 @@ public class FilterTests
         Assert.Equal("main;a 3|main;d 4|main;e+f 8", Folded(ProfileTransforms.MaxDepth(p, 2)));
         var q = ProfileTransforms.TrimPath(Build("main;x@/src/app/util.go 3"), "/src/");
         Assert.Contains(q.Functions.ToArray(), f => f.File == "app/util.go");
+        Assert.DoesNotContain(q.Functions.ToArray(), f => f.File.StartsWith("/src/", StringComparison.Ordinal)); // no stale copies
+        Assert.Equal(3, q.Total(0));
     }
 
     [Fact]
