@@ -124,28 +124,8 @@ internal sealed class JsonTokenStream : IDisposable
 
     private void Fill()
     {
-        if (_pos > 0)
-        {
-            _lines += _buf.AsSpan(0, _pos).Count((byte)'\n');
-            Buffer.BlockCopy(_buf, _pos, _buf, 0, _len - _pos);
-            _len -= _pos;
-            _base += _pos;
-            _pos = 0;
-        }
-        if (_len == _buf.Length)
-        {
-            // One value is larger than the buffer: grow it.
-            var bigger = ArrayPool<byte>.Shared.Rent(_buf.Length * 2);
-            Buffer.BlockCopy(_buf, 0, bigger, 0, _len);
-            ArrayPool<byte>.Shared.Return(_buf);
-            _buf = bigger;
-        }
-        while (_len < _buf.Length)
-        {
-            int n = _input.Read(_buf, _len, _buf.Length - _len);
-            if (n == 0) { _eof = true; break; }
-            _len += n;
-        }
+        _lines += _buf.AsSpan(0, _pos).Count((byte)'\n');
+        BufferWindow.Refill(_input, ref _buf, ref _pos, ref _len, ref _base, ref _eof);
     }
 
     private long LineAt(int bufferPos) => _lines + _buf.AsSpan(0, Math.Min(bufferPos, _len)).Count((byte)'\n') + 1;

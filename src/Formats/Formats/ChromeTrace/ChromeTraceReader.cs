@@ -644,30 +644,7 @@ public sealed class ChromeTraceReader : IProfileReader
             _state = st;
         }
 
-        private void Fill()
-        {
-            if (_pos > 0)
-            {
-                Buffer.BlockCopy(_buf, _pos, _buf, 0, _len - _pos);
-                _len -= _pos;
-                _base += _pos;
-                _pos = 0;
-            }
-            if (_len == _buf.Length)
-            {
-                // One value is larger than the buffer: grow it.
-                var bigger = ArrayPool<byte>.Shared.Rent(_buf.Length * 2);
-                Buffer.BlockCopy(_buf, 0, bigger, 0, _len);
-                ArrayPool<byte>.Shared.Return(_buf);
-                _buf = bigger;
-            }
-            while (_len < _buf.Length)
-            {
-                int n = input.Read(_buf, _len, _buf.Length - _len);
-                if (n == 0) { _eof = true; break; }
-                _len += n;
-            }
-        }
+        private void Fill() => BufferWindow.Refill(input, ref _buf, ref _pos, ref _len, ref _base, ref _eof);
 
         private void OnEvent(ReadOnlySpan<byte> json)
         {
