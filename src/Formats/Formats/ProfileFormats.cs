@@ -180,7 +180,7 @@ public static class ProfileFormats
 /// The decompressed content of a gzipped, seekable input (what other readers read), which can also hand back
 /// the compressed input from its start, for a reader that has read nothing yet.
 /// </summary>
-internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : ForwardOnlyStream
+internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long compressedStart) : ReadOnlyStreamBase
 {
     private bool _read;
 
@@ -202,8 +202,11 @@ internal sealed class GunzippedFile(Stream decompressed, Stream compressed, long
     }
 }
 
-/// <summary>A read-only stream that can only be read forward; subclasses supply reading and the position.</summary>
-internal abstract class ForwardOnlyStream : Stream
+/// <summary>
+/// A read-only stream, not seekable unless a subclass says otherwise; subclasses supply reading and the
+/// position.
+/// </summary>
+internal abstract class ReadOnlyStreamBase : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -223,7 +226,7 @@ internal abstract class ForwardOnlyStream : Stream
 /// read from a seekable <paramref name="rest"/>: readers that take two passes (speedscope) then rewind the
 /// file itself instead of spooling it.
 /// </summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream rest) : ForwardOnlyStream
+internal sealed class PrefixedStream(byte[] prefix, Stream rest) : ReadOnlyStreamBase
 {
     private int _pos;
     private long _position;

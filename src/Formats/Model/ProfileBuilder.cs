@@ -137,8 +137,7 @@ public sealed class ProfileBuilder
         var locations = _stackLocation.AsWritableSpan();
         for (int i = 1; i < locations.Length; i++) locations[i] = map[locations[i]];
         // The interning tables are keyed by the old indices.
-        _stackIndex = default;
-        _firstChild = default;
+        DropInterningTables();
         _remapped = true;
     }
 
@@ -462,9 +461,7 @@ public sealed class ProfileBuilder
         _built = true;
         // The interning tables are done (hundreds of megabytes for a big trie): let the GC have them while
         // the profile's own arrays are made.
-        _stackIndex = default;
-        _firstChild = default;
-        _laterChildren = default;
+        DropInterningTables();
         int n = _sampleStacks.Count;
         if (_timestampedSamples != 0 && _timestampedSamples != n)
             throw new InvalidOperationException($"{_timestampedSamples} of {n} samples have timestamps; either all or none must");
@@ -510,6 +507,14 @@ public sealed class ProfileBuilder
             SampleCount = n,
         };
         return new Profile(snap);
+    }
+
+    /// <summary>Lets the GC have the stack-interning tables (hundreds of megabytes for a big trie).</summary>
+    private void DropInterningTables()
+    {
+        _stackIndex = default;
+        _firstChild = default;
+        _laterChildren = default;
     }
 
     /// <summary>Depths are computed once at the end: parents are interned before their children, so one pass suffices.</summary>

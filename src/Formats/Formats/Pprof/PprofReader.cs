@@ -51,7 +51,7 @@ public sealed class PprofReader : IProfileReader
                 int expected = ExpectedGzipLength(data, length);
                 if (expected > 0 && PprofDecoder.TryDecodeWhileInflating(data, length, expected, options) is { } streamed) return streamed;
                 using var gz = new GZipStream(new MemoryStream(data, 0, length, writable: false), CompressionMode.Decompress);
-                (data, length) = ReadAll(gz, ExpectedGzipLength(data, length));
+                (data, length) = ReadAll(gz, expected);
             }
         }
         catch (InvalidDataException e)
@@ -258,7 +258,8 @@ internal static class PprofDetector
         return true;
     }
 
-    private static bool TryVarint(ReadOnlySpan<byte> b, ref int pos, out ulong value)
+    /// <summary>A varint at <paramref name="pos"/>, moving past it; false when <paramref name="b"/> ends first or it is over 10 bytes.</summary>
+    internal static bool TryVarint(ReadOnlySpan<byte> b, ref int pos, out ulong value)
     {
         value = 0;
         for (int shift = 0; shift < 64; shift += 7)
@@ -402,10 +403,11 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
                 // Make sure the whole field has arrived before the decoder touches it: tag and length first.
                 if (!inflater.WaitFor(Math.Min(length, at + 20))) return Abandon();
                 int pos = (int)at;
-                if (!TryVarint(ref pos, out ulong rawTag)) return Abandon();
+                var inflated = data.AsSpan(0, length); // filled up to where it was waited for
+                if (!PprofDetector.TryVarint(inflated, ref pos, out ulong rawTag)) return Abandon();
                 if ((rawTag & 7) == PprofFields.LengthDelimited)
                 {
-                    if (!TryVarint(ref pos, out ulong len) || len > (ulong)(length - pos)) return Abandon();
+                    if (!PprofDetector.TryVarint(inflated, ref pos, out ulong len) || len > (ulong)(length - pos)) return Abandon();
                     if (!inflater.WaitFor(pos + (long)len)) return Abandon();
                 }
                 uint tag = cis.ReadTag();
@@ -472,20 +474,6 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
             inflater.Dispose();
             return null;
         }
-
-        // A varint from the raw buffer (which the inflater has filled up to where it was waited for).
-        bool TryVarint(ref int p, out ulong value)
-        {
-            value = 0;
-            for (int shift = 0; shift < 64; shift += 7)
-            {
-                if (p >= length) return false;
-                byte x = data[p++];
-                value |= (ulong)(x & 0x7f) << shift;
-                if (x < 0x80) return true;
-            }
-            return false;
-        }
     }
 
     /// <summary>
@@ -507,7 +495,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
         public ReadOnlySpan<long> RawLabelSet(int provisional) => _rawLabelSets[provisional];
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Get(ulong id, long at)
+        public int Get(ulong id)
         {
             if (id < (ulong)_dense.Length)
             {
@@ -1186,7 +1174,7 @@ internal sealed class PprofDecoder(byte[] data, int length, ReadOptions options)
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private LocationId Resolve(SampleState st, ulong id, long at) =>
-        st.Provisional is { } p ? new LocationId(p.Get(id, at)) : ResolveLocation(st.LocIds!, st.LocIndex, id, at);
+        st.Provisional is { } p ? new LocationId(p.Get(id)) : ResolveLocation(st.LocIds!, st.LocIndex, id, at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private LocationId ResolveLocation(IdMap ids, int[] locIndex, ulong id, long at)
